@@ -1,0 +1,198 @@
+//! `minzheng`: the one binary of the platform. Every command runs the same services as the web.
+
+mod config;
+mod demo;
+
+use clap::{Parser, Subcommand};
+use config::{Config, LogFormat};
+use minzheng_store::{DatabaseUrl, Db, migrations};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "minzheng", version, about = "重庆市民政综合服务平台 minzheng")]
+struct Cli {
+    /// Configuration file (TOML); default ./minzheng.toml when it exists.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database address: sqlite:PATH (default sqlite:minzheng-data/minzheng.db) or postgres://…
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the web server (migrates the database first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Loads the demo data set when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Brings the database schema up to date.
+    Migrate,
+    /// Fills an empty database with the demo data set.
+    Demo,
+    /// Copies the running SQLite database to a file (for PostgreSQL: how to use pg_dump).
+    Backup {
+        /// Where the copy goes; an existing file is never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Prints the version and the schema version this binary brings.
+    Version,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("错误：{message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    let mut config = Config::load(cli.config.as_deref(), &vars)?;
+    if let Some(url) = cli.database_url {
+        config.database_url = url;
+    }
+    if let Some(f) = cli.log_format {
+        config.log_format = f;
+    }
+    if let Command::Serve { listen: Some(l), .. } = &cli.command {
+        config.listen = l.clone();
+    }
+    init_logging(&config)?;
+    match cli.command {
+        Command::Version => {
+            println!(
+                "minzheng {} (schema {})",
+                env!("CARGO_PKG_VERSION"),
+                migrations::MIGRATIONS.last().map(|m| m.name).unwrap_or("-")
+            );
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = open(&config)?;
+            let report = migrations::migrate(&db).map_err(|e| e.to_string())?;
+            println!("已应用 {} 个迁移，原有 {} 个", report.applied.len(), report.already);
+            for name in report.applied {
+                println!("  {name}");
+            }
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open_migrated(&config)?;
+            let report = demo::load(&db)?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let db = open(&config)?;
+            if db.backend() == minzheng_store::Backend::Postgres {
+                println!("{}", minzheng_store::backup::POSTGRES_ADVICE);
+                return Ok(());
+            }
+            let pages = minzheng_store::backup::sqlite_backup(&db, &to).map_err(|e| e.to_string())?;
+            println!("已备份到 {}（{pages} 页，完整性检查通过）", to.display());
+            Ok(())
+        }
+        Command::Serve { demo, .. } => serve(&config, demo),
+    }
+}
+
+fn init_logging(config: &Config) -> Result<(), String> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
+        .map_err(|e| format!("日志级别 {} 无效：{e}", config.log_level))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+    Ok(())
+}
+
+fn open(config: &Config) -> Result<Db, String> {
+    let url = DatabaseUrl::parse(&config.database_url).map_err(|e| e.to_string())?;
+    Db::open(&url, config.pool_size).map_err(|e| e.to_string())
+}
+
+fn open_migrated(config: &Config) -> Result<Db, String> {
+    let db = open(config)?;
+    let report = migrations::migrate(&db).map_err(|e| e.to_string())?;
+    if !report.applied.is_empty() {
+        tracing::info!(applied = ?report.applied, "database migrated");
+    }
+    Ok(db)
+}
+
+fn serve(config: &Config, demo: bool) -> Result<(), String> {
+    let listen = config.listen_addr()?;
+    let db = open_migrated(config)?;
+    if demo {
+        match demo::load(&db) {
+            Ok(report) => tracing::info!(%report, "demo data loaded"),
+            Err(reason) => tracing::info!(%reason, "demo data not loaded"),
+        }
+    }
+    let web_config = minzheng_web::WebConfig {
+        listen,
+        request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
+        max_body_bytes: config.max_body_bytes,
+    };
+    let state = minzheng_web::AppState { db: db.clone(), config: std::sync::Arc::new(web_config) };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("无法启动运行时：{e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("无法监听 {listen}：{e}"))?;
+        tracing::info!(
+            %listen,
+            database = %db.url().redacted(),
+            config = ?config.file,
+            "minzheng {} serving",
+            env!("CARGO_PKG_VERSION")
+        );
+        minzheng_web::serve(state, listener, shutdown_signal())
+            .await
+            .map_err(|e| format!("服务异常退出：{e}"))?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

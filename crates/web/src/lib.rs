@@ -1,0 +1,14 @@
+//! The HTTP face of minzheng: one axum router that mounts every area, the layout, the middleware
+//! (request ids, logs, compression, limits, security headers), the embedded assets and the
+//! OpenAPI document.
+
+mod api;
+mod areas;
+mod assets;
+mod error;
+mod pages;
+mod server;
+
+pub use areas::{AREAS, Area};
+pub use error::WebError;
+pub use server::{AppState, Running, WebConfig, router, routes, serve, spawn, with_middleware};

@@ -1,0 +1,177 @@
+//! The router, its middleware and the server loop with graceful shutdown.
+
+use crate::error::WebError;
+use crate::{api, areas::AREAS, assets, pages};
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use minzheng_store::{Db, StoreError, Tx};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Settings of the HTTP server, from the config file and `MINZHENG_*` variables.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Largest request body accepted (uploads included).
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 25 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach. Holds no per-user state: any instance can serve any request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Server settings.
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// Runs a read transaction on a blocking thread, keeping the async workers free.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.read(f))
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?
+            .map_err(WebError::from)
+    }
+
+    /// Runs a write transaction on a blocking thread; the error type is the caller's.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + From<WebError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.write(f))
+            .await
+            .map_err(|e| E::from(WebError::Internal(e.to_string())))?
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The routes of every area, without middleware.
+pub fn routes() -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/", get(pages::home))
+        .route("/sign-in", get(pages::sign_in).post(pages::sign_in_submit))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/api/v1", get(api::api_root))
+        .route("/api/openapi.json", get(api::openapi_json))
+        .route("/api/docs", get(pages::api_docs))
+        .route("/assets/{*path}", get(assets::asset));
+    for area in AREAS {
+        r = r.route(&format!("/{}", area.id), get(move || async move { pages::area_page(area) }));
+    }
+    r.fallback(pages::not_found)
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    pages::error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "系统出错了",
+        "系统处理您的请求时出错，已记录。请稍后重试。",
+        None,
+    )
+}
+
+/// Wraps routes in the middleware every request goes through.
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let config = state.config.clone();
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+    })
+    .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO));
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+    routes.with_state(state).layer(middleware)
+}
+
+/// The whole application: routes and middleware.
+pub fn router(state: AppState) -> Router {
+    with_middleware(routes(), state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A running server for tests and tools: its address and a handle that stops it.
+pub struct Running {
+    /// Where it listens (port 0 in the config picks a free port).
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops it gracefully and waits until it has.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Binds `state.config.listen` and serves in the background.
+pub async fn spawn(state: AppState) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(state, listener, async move {
+        let _ = rx.await;
+    }));
+    Ok(Running { addr, stop: Some(tx), task })
+}
