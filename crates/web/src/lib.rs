@@ -8,6 +8,7 @@ mod assets;
 mod error;
 mod pages;
 mod server;
+pub mod testing;
 
 pub use areas::{AREAS, Area};
 pub use error::WebError;

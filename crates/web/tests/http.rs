@@ -1,0 +1,104 @@
+//! The web shell over real HTTP, on every backend of this run.
+
+use minzheng_store::testing::{databases, empty_databases};
+use minzheng_web::testing::{TestServer, get, request};
+use minzheng_web::{AppState, WebConfig, routes, with_middleware};
+use std::sync::Arc;
+
+#[test]
+fn health_readiness_home_and_errors_speak_chinese() {
+    for t in databases("http_shell") {
+        let server = TestServer::start(t.db.clone());
+        let addr = server.addr;
+        let label = t.label;
+        {
+            let r = get(addr, "/healthz");
+            assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("ok")), "{label}");
+            let r = get(addr, "/readyz");
+            assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("ready")), "{label}");
+
+            let home = get(addr, "/");
+            assert_eq!(home.status, 200);
+            let html = home.text();
+            assert!(html.contains("lang=\"zh-CN\"") && html.contains("民政综合服务平台"), "{label}");
+            for area in minzheng_web::AREAS {
+                assert!(html.contains(&format!("href=\"/{}\"", area.id)), "{label}: nav lacks {}", area.id);
+            }
+            assert!(home.header("x-request-id").is_some_and(|v| v.len() == 36));
+            let csp = home.header("content-security-policy").unwrap();
+            assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+            assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")));
+            assert_eq!(home.header("x-frame-options"), Some("DENY"));
+            assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
+
+            let area = get(addr, "/marriage");
+            assert_eq!(area.status, 200);
+            assert!(area.text().contains("婚姻登记") && area.text().contains("尚未上线"), "{label}");
+
+            let missing = get(addr, "/no/such/page");
+            assert_eq!(missing.status, 404);
+            assert!(missing.text().contains("页面不存在"), "{label}");
+
+            let sign_in = get(addr, "/sign-in");
+            assert!(sign_in.text().contains("工作人员登录"));
+            let refused = request(addr, "POST", "/sign-in", &[("content-type", "application/x-www-form-urlencoded")], b"username=a&password=b");
+            assert_eq!(refused.status, 503);
+            assert!(refused.text().contains("尚在建设中"));
+
+            let root = get(addr, "/api/v1").json();
+            assert_eq!(root["name"], "minzheng");
+            let doc = get(addr, "/api/openapi.json").json();
+            for path in ["/api/v1", "/healthz", "/readyz"] {
+                assert!(doc["paths"][path].is_object(), "{label}: OpenAPI lacks {path}");
+            }
+            let docs = get(addr, "/api/docs").text();
+            assert!(docs.contains("/assets/vendor/swagger-ui-bundle.js") && !docs.contains("cdn"));
+            let js = request(addr, "GET", "/assets/vendor/htmx.min.js", &[("accept-encoding", "gzip")], b"");
+            assert_eq!((js.status, js.header("content-encoding")), (200, Some("gzip")));
+        }
+    }
+}
+
+#[test]
+fn an_unmigrated_database_is_not_ready() {
+    for t in empty_databases("http_unready") {
+        let server = TestServer::start(t.db.clone());
+        let r = get(server.addr, "/readyz");
+        assert_eq!(r.status, 503, "{}", t.label);
+        assert_eq!(r.json()["status"], "not_ready");
+    }
+}
+
+async fn boom() -> &'static str {
+    panic!("deliberate")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_and_panics_get_clear_answers() {
+    let t = minzheng_store::testing::sqlite_empty("http_limits");
+    let config = WebConfig { listen: "127.0.0.1:0".parse().unwrap(), max_body_bytes: 1024, ..WebConfig::default() };
+    let state = AppState { db: t.db.clone(), config: Arc::new(config) };
+    let app = with_middleware(
+        routes()
+            .route("/boom", axum::routing::get(boom))
+            .route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() })),
+        state,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (boom, big, small) = tokio::task::spawn_blocking(move || {
+        (
+            get(addr, "/boom"),
+            request(addr, "POST", "/echo", &[], &vec![b'x'; 4096]),
+            request(addr, "POST", "/echo", &[], b"12345"),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(boom.status, 500);
+    assert!(boom.text().contains("系统出错了"));
+    assert_eq!(big.status, 413);
+    assert_eq!((small.status, small.text()), (200, "5".to_owned()));
+    server.abort();
+}
