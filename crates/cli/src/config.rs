@@ -79,7 +79,10 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 fn parse_num<T: std::str::FromStr>(var: &str, value: &str) -> Result<T, String> {
-    value.trim().parse().map_err(|_| format!("环境变量 {var}={value}：应为正整数"))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("环境变量 {var}={value}：应为正整数"))
 }
 
 impl Config {
@@ -87,8 +90,14 @@ impl Config {
     pub fn load(explicit_file: Option<&Path>, vars: &[(String, String)]) -> Result<Config, String> {
         let var = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         for (k, _) in vars {
-            if k.starts_with("MINZHENG_") && !k.starts_with("MINZHENG_TEST_") && !KNOWN_VARS.contains(&k.as_str()) {
-                return Err(format!("未知的环境变量 {k}：可用的有 {}", KNOWN_VARS.join("、")));
+            if k.starts_with("MINZHENG_")
+                && !k.starts_with("MINZHENG_TEST_")
+                && !KNOWN_VARS.contains(&k.as_str())
+            {
+                return Err(format!(
+                    "未知的环境变量 {k}：可用的有 {}",
+                    KNOWN_VARS.join("、")
+                ));
             }
         }
         let mut c = Config::default();
@@ -102,32 +111,64 @@ impl Config {
                 .map_err(|e| format!("无法读取配置文件 {}：{e}", path.display()))?;
             let f: FileConfig = toml::from_str(&text).map_err(|e| {
                 let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(0);
-                format!("配置文件 {} 第 {line} 行：{}", path.display(), e.message().trim())
+                format!(
+                    "配置文件 {} 第 {line} 行：{}",
+                    path.display(),
+                    e.message().trim()
+                )
             })?;
-            if let Some(v) = f.listen { c.listen = v; }
-            if let Some(v) = f.database_url { c.database_url = v; }
-            if let Some(v) = f.log_format { c.log_format = v; }
-            if let Some(v) = f.log_level { c.log_level = v; }
-            if let Some(v) = f.pool_size { c.pool_size = v; }
-            if let Some(v) = f.request_timeout_secs { c.request_timeout_secs = v; }
-            if let Some(v) = f.max_body_bytes { c.max_body_bytes = v; }
+            if let Some(v) = f.listen {
+                c.listen = v;
+            }
+            if let Some(v) = f.database_url {
+                c.database_url = v;
+            }
+            if let Some(v) = f.log_format {
+                c.log_format = v;
+            }
+            if let Some(v) = f.log_level {
+                c.log_level = v;
+            }
+            if let Some(v) = f.pool_size {
+                c.pool_size = v;
+            }
+            if let Some(v) = f.request_timeout_secs {
+                c.request_timeout_secs = v;
+            }
+            if let Some(v) = f.max_body_bytes {
+                c.max_body_bytes = v;
+            }
             c.file = Some(path.clone());
         }
-        if let Some(v) = var("MINZHENG_LISTEN") { c.listen = v; }
-        if let Some(v) = var("MINZHENG_DATABASE_URL") { c.database_url = v; }
+        if let Some(v) = var("MINZHENG_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = var("MINZHENG_DATABASE_URL") {
+            c.database_url = v;
+        }
         if let Some(v) = var("MINZHENG_LOG_FORMAT") {
             c.log_format = match v.as_str() {
                 "text" => LogFormat::Text,
                 "json" => LogFormat::Json,
-                _ => return Err(format!("环境变量 MINZHENG_LOG_FORMAT={v}：应为 text 或 json")),
+                _ => {
+                    return Err(format!(
+                        "环境变量 MINZHENG_LOG_FORMAT={v}：应为 text 或 json"
+                    ));
+                }
             };
         }
-        if let Some(v) = var("MINZHENG_LOG_LEVEL") { c.log_level = v; }
-        if let Some(v) = var("MINZHENG_POOL_SIZE") { c.pool_size = parse_num("MINZHENG_POOL_SIZE", &v)?; }
+        if let Some(v) = var("MINZHENG_LOG_LEVEL") {
+            c.log_level = v;
+        }
+        if let Some(v) = var("MINZHENG_POOL_SIZE") {
+            c.pool_size = parse_num("MINZHENG_POOL_SIZE", &v)?;
+        }
         if let Some(v) = var("MINZHENG_REQUEST_TIMEOUT_SECS") {
             c.request_timeout_secs = parse_num("MINZHENG_REQUEST_TIMEOUT_SECS", &v)?;
         }
-        if let Some(v) = var("MINZHENG_MAX_BODY_BYTES") { c.max_body_bytes = parse_num("MINZHENG_MAX_BODY_BYTES", &v)?; }
+        if let Some(v) = var("MINZHENG_MAX_BODY_BYTES") {
+            c.max_body_bytes = parse_num("MINZHENG_MAX_BODY_BYTES", &v)?;
+        }
         if c.pool_size == 0 {
             return Err("pool_size 必须大于 0".into());
         }
@@ -136,9 +177,12 @@ impl Config {
 
     /// The listen address, checked.
     pub fn listen_addr(&self) -> Result<std::net::SocketAddr, String> {
-        self.listen
-            .parse()
-            .map_err(|_| format!("监听地址 {} 无效：应为 IP:端口，例如 127.0.0.1:8080", self.listen))
+        self.listen.parse().map_err(|_| {
+            format!(
+                "监听地址 {} 无效：应为 IP:端口，例如 127.0.0.1:8080",
+                self.listen
+            )
+        })
     }
 }
 
@@ -147,7 +191,9 @@ mod tests {
     use super::*;
 
     fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -156,7 +202,14 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("m.toml");
         std::fs::write(&path, "listen = \"0.0.0.0:9000\"\npool_size = 3\n").unwrap();
-        let c = Config::load(Some(&path), &vars(&[("MINZHENG_POOL_SIZE", "5"), ("MINZHENG_TEST_DATABASE_URL", "x")])).unwrap();
+        let c = Config::load(
+            Some(&path),
+            &vars(&[
+                ("MINZHENG_POOL_SIZE", "5"),
+                ("MINZHENG_TEST_DATABASE_URL", "x"),
+            ]),
+        )
+        .unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.pool_size, 5);
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
@@ -170,7 +223,10 @@ mod tests {
         let path = dir.join("m.toml");
         std::fs::write(&path, "listen = \"127.0.0.1:1\"\n\nlisten_port = 8080\n").unwrap();
         let err = Config::load(Some(&path), &[]).unwrap_err();
-        assert!(err.contains("第 3 行") && err.contains("listen_port"), "{err}");
+        assert!(
+            err.contains("第 3 行") && err.contains("listen_port"),
+            "{err}"
+        );
         let err = Config::load(None, &vars(&[("MINZHENG_LISTN", "1")])).unwrap_err();
         assert!(err.contains("MINZHENG_LISTN"), "{err}");
         let err = Config::load(None, &vars(&[("MINZHENG_POOL_SIZE", "many")])).unwrap_err();

@@ -70,7 +70,10 @@ fn run(cli: Cli) -> Result<(), String> {
     if let Some(f) = cli.log_format {
         config.log_format = f;
     }
-    if let Command::Serve { listen: Some(l), .. } = &cli.command {
+    if let Command::Serve {
+        listen: Some(l), ..
+    } = &cli.command
+    {
         config.listen = l.clone();
     }
     init_logging(&config)?;
@@ -86,7 +89,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => {
             let db = open(&config)?;
             let report = migrations::migrate(&db).map_err(|e| e.to_string())?;
-            println!("已应用 {} 个迁移，原有 {} 个", report.applied.len(), report.already);
+            println!(
+                "已应用 {} 个迁移，原有 {} 个",
+                report.applied.len(),
+                report.already
+            );
             for name in report.applied {
                 println!("  {name}");
             }
@@ -99,12 +106,14 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Backup { to } => {
-            let db = open(&config)?;
-            if db.backend() == minzheng_store::Backend::Postgres {
+            let url = DatabaseUrl::parse(&config.database_url).map_err(|e| e.to_string())?;
+            if let DatabaseUrl::Postgres(_) = url {
                 println!("{}", minzheng_store::backup::POSTGRES_ADVICE);
                 return Ok(());
             }
-            let pages = minzheng_store::backup::sqlite_backup(&db, &to).map_err(|e| e.to_string())?;
+            let db = open(&config)?;
+            let pages =
+                minzheng_store::backup::sqlite_backup(&db, &to).map_err(|e| e.to_string())?;
             println!("已备份到 {}（{pages} 页，完整性检查通过）", to.display());
             Ok(())
         }
@@ -115,7 +124,9 @@ fn run(cli: Cli) -> Result<(), String> {
 fn init_logging(config: &Config) -> Result<(), String> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .map_err(|e| format!("日志级别 {} 无效：{e}", config.log_level))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -151,7 +162,10 @@ fn serve(config: &Config, demo: bool) -> Result<(), String> {
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
         max_body_bytes: config.max_body_bytes,
     };
-    let state = minzheng_web::AppState { db: db.clone(), config: std::sync::Arc::new(web_config) };
+    let state = minzheng_web::AppState {
+        db: db.clone(),
+        config: std::sync::Arc::new(web_config),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -41,7 +41,10 @@ pub struct AttachmentPolicy {
 impl Default for AttachmentPolicy {
     /// Photos, scans and recordings up to 20 MiB: what a counter or a phone produces.
     fn default() -> Self {
-        AttachmentPolicy { max_bytes: 20 * 1024 * 1024, allowed: KNOWN_TYPES.to_vec() }
+        AttachmentPolicy {
+            max_bytes: 20 * 1024 * 1024,
+            allowed: KNOWN_TYPES.to_vec(),
+        }
     }
 }
 
@@ -98,7 +101,12 @@ pub fn put(
     ctx: &AuditContext,
     policy: &AttachmentPolicy,
 ) -> Result<AttachmentMeta, StoreError> {
-    let file_name: String = file_name.trim().chars().filter(|c| !c.is_control()).take(200).collect();
+    let file_name: String = file_name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
     let pending = format!(
         "pending-{}-{}",
         std::process::id(),
@@ -124,12 +132,14 @@ pub fn put(
         }
         let chunk = &buf[..n];
         if id.is_none() {
-            content_type = sniff(chunk).filter(|t| policy.allowed.contains(t)).ok_or_else(|| {
-                StoreError::Attachment(format!(
-                    "不支持的文件类型（按内容识别）：只接受 {}",
-                    policy.allowed.join("、")
-                ))
-            })?;
+            content_type = sniff(chunk)
+                .filter(|t| policy.allowed.contains(t))
+                .ok_or_else(|| {
+                    StoreError::Attachment(format!(
+                        "不支持的文件类型（按内容识别）：只接受 {}",
+                        policy.allowed.join("、")
+                    ))
+                })?;
             let row = tx.query_one(
                 "INSERT INTO attachment (sha256, content_type, size_bytes, file_name, created_at, created_by)
                  VALUES ($1, $2, 0, $3, $4, $5) RETURNING id",
@@ -149,7 +159,10 @@ pub fn put(
     };
     let sha256 = hex::encode(hasher.finalize());
     if let Some(existing) = find_by_sha256(tx, &sha256)? {
-        tx.execute("DELETE FROM attachment_chunk WHERE attachment_id = $1", params![id])?;
+        tx.execute(
+            "DELETE FROM attachment_chunk WHERE attachment_id = $1",
+            params![id],
+        )?;
         tx.execute("DELETE FROM attachment WHERE id = $1", params![id])?;
         return Ok(existing);
     }
@@ -171,7 +184,13 @@ pub fn put(
             detail: serde_json::json!({ "sha256": sha256, "content_type": content_type, "size_bytes": size }),
         },
     )?;
-    Ok(AttachmentMeta { id, sha256, content_type: content_type.to_owned(), size_bytes: size, file_name })
+    Ok(AttachmentMeta {
+        id,
+        sha256,
+        content_type: content_type.to_owned(),
+        size_bytes: size,
+        file_name,
+    })
 }
 
 fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> Result<usize, StoreError> {

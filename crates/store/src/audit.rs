@@ -21,7 +21,12 @@ pub struct AuditContext {
 impl AuditContext {
     /// The context of a command-line or background action.
     pub fn system(what: &str) -> Self {
-        AuditContext { actor: format!("system:{what}"), role: "system".into(), address: None, request_id: None }
+        AuditContext {
+            actor: format!("system:{what}"),
+            role: "system".into(),
+            address: None,
+            request_id: None,
+        }
     }
 }
 
@@ -47,11 +52,14 @@ pub struct AuditEntry<'a> {
 
 /// The key under which a person's ID number is searchable in the log.
 pub fn subject_key(id_number: &str) -> String {
-    hex::encode(Sha256::digest(format!("minzheng-subject:{id_number}").as_bytes()))
+    hex::encode(Sha256::digest(
+        format!("minzheng-subject:{id_number}").as_bytes(),
+    ))
 }
 
 fn digest(v: &Option<serde_json::Value>) -> Option<String> {
-    v.as_ref().map(|v| hex::encode(Sha256::digest(v.to_string().as_bytes())))
+    v.as_ref()
+        .map(|v| hex::encode(Sha256::digest(v.to_string().as_bytes())))
 }
 
 /// The fields of a row that the hash covers, in order.
@@ -102,7 +110,11 @@ fn row_hash(f: &Fields<'_>) -> String {
 ///
 /// The chain head is one locked row, so concurrent writers take turns here; that is the price of
 /// a gapless chain and it is paid only by transactions that change data.
-pub fn append(tx: &mut Tx<'_>, ctx: &AuditContext, entry: AuditEntry<'_>) -> Result<i64, StoreError> {
+pub fn append(
+    tx: &mut Tx<'_>,
+    ctx: &AuditContext,
+    entry: AuditEntry<'_>,
+) -> Result<i64, StoreError> {
     let head_sql = match tx.backend() {
         Backend::Sqlite => "SELECT last_seq, last_hash FROM audit_head WHERE id = 1",
         Backend::Postgres => "SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE",

@@ -13,10 +13,14 @@ pub fn sqlite_backup(db: &Db, to: &Path) -> Result<u64, StoreError> {
         return Err(StoreError::Io(POSTGRES_ADVICE.into()));
     };
     if to.exists() {
-        return Err(StoreError::Io(format!("{} 已存在：请换一个文件名，备份不会覆盖已有文件", to.display())));
+        return Err(StoreError::Io(format!(
+            "{} 已存在：请换一个文件名，备份不会覆盖已有文件",
+            to.display()
+        )));
     }
-    let src = rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| StoreError::Io(format!("无法打开 {}：{e}", from.display())))?;
+    let src =
+        rusqlite::Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::Io(format!("无法打开 {}：{e}", from.display())))?;
     let mut dst = rusqlite::Connection::open(to)
         .map_err(|e| StoreError::Io(format!("无法创建 {}：{e}", to.display())))?;
     {

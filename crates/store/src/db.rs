@@ -40,13 +40,19 @@ impl DatabaseUrl {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(s.to_owned()));
         }
-        if let Some(path) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+        if let Some(path) = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err(StoreError::BadUrl(format!("{s}：缺少文件路径")));
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
-        if s.contains("://") || s.split_once(':').is_some_and(|(scheme, _)| scheme.len() > 1) {
+        if s.contains("://")
+            || s.split_once(':')
+                .is_some_and(|(scheme, _)| scheme.len() > 1)
+        {
             return Err(StoreError::BadUrl(format!(
                 "{s}：不支持的地址，应为 sqlite:文件路径 或 postgres://用户@主机/数据库"
             )));
@@ -116,12 +122,13 @@ impl Db {
     pub fn open(url: &DatabaseUrl, pool_size: usize) -> Result<Db, StoreError> {
         let backend = match url {
             DatabaseUrl::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    if !dir.exists() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
-                            StoreError::Open(format!("无法创建目录 {}：{e}", dir.display()))
-                        })?;
-                    }
+                if let Some(dir) = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+                {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Open(format!("无法创建目录 {}：{e}", dir.display()))
+                    })?;
                 }
                 Backend::Sqlite
             }
@@ -132,7 +139,10 @@ impl Db {
                 url: url.clone(),
                 backend,
                 max: pool_size.max(1),
-                state: Mutex::new(PoolState { idle: Vec::new(), total: 0 }),
+                state: Mutex::new(PoolState {
+                    idle: Vec::new(),
+                    total: 0,
+                }),
                 freed: Condvar::new(),
             }),
         };
@@ -163,9 +173,15 @@ impl Db {
             DatabaseUrl::Sqlite(path) => open_sqlite(path).map(Conn::Sqlite),
             DatabaseUrl::Postgres(url) => {
                 let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
-                    StoreError::Open(format!("无法连接 PostgreSQL {}：{e}", self.inner.url.redacted()))
+                    StoreError::Open(format!(
+                        "无法连接 PostgreSQL {}：{e}",
+                        self.inner.url.redacted()
+                    ))
                 })?;
-                Ok(Conn::Pg(Box::new(PgConn { client, stmts: HashMap::new() })))
+                Ok(Conn::Pg(Box::new(PgConn {
+                    client,
+                    stmts: HashMap::new(),
+                })))
             }
         }
     }
@@ -262,7 +278,9 @@ fn run_in_tx<T, E: From<StoreError>>(
         Conn::Sqlite(c) => {
             c.execute_batch(if write { "BEGIN IMMEDIATE" } else { "BEGIN" })
                 .map_err(StoreError::from)?;
-            let mut tx = Tx { inner: TxInner::Sqlite(c) };
+            let mut tx = Tx {
+                inner: TxInner::Sqlite(c),
+            };
             match f(&mut tx) {
                 Ok(v) if write => match c.execute_batch("COMMIT") {
                     Ok(()) => Ok(v),
@@ -289,7 +307,9 @@ fn run_in_tx<T, E: From<StoreError>>(
                 client.build_transaction().read_only(true).start()
             }
             .map_err(StoreError::from)?;
-            let mut tx = Tx { inner: TxInner::Pg { tx: t, stmts } };
+            let mut tx = Tx {
+                inner: TxInner::Pg { tx: t, stmts },
+            };
             let result = f(&mut tx);
             let TxInner::Pg { tx: t, .. } = tx.inner else {
                 unreachable!("a PostgreSQL connection makes a PostgreSQL transaction")
@@ -313,8 +333,10 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let c = rusqlite::Connection::open(path)
         .map_err(|e| StoreError::Open(format!("无法打开数据库文件 {shown}：{e}")))?;
     // Read before anything writes: a file that is not a database must stay untouched.
-    c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|e| StoreError::Open(format!("{shown} 不是 SQLite 数据库：{e}")))?;
+    c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| StoreError::Open(format!("{shown} 不是 SQLite 数据库：{e}")))?;
     c.busy_timeout(Duration::from_millis(u64::from(SQLITE_BUSY_TIMEOUT_MS)))
         .map_err(StoreError::from)?;
     c.execute_batch(
@@ -361,7 +383,8 @@ impl Tx<'_> {
                 let values = pg_params(params);
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                tx.execute(&stmt, &refs).map_err(|e| StoreError::sql(sql, e))
+                tx.execute(&stmt, &refs)
+                    .map_err(|e| StoreError::sql(sql, e))
             }
         }
     }
@@ -378,7 +401,9 @@ impl Tx<'_> {
                 while let Some(r) = rows.next().map_err(|e| StoreError::sql(sql, e))? {
                     let mut values = Vec::with_capacity(ncols);
                     for i in 0..ncols {
-                        values.push(sqlite_value(r.get_ref(i).map_err(|e| StoreError::sql(sql, e))?)?);
+                        values.push(sqlite_value(
+                            r.get_ref(i).map_err(|e| StoreError::sql(sql, e))?,
+                        )?);
                     }
                     out.push(Row::new(values));
                 }
@@ -389,7 +414,9 @@ impl Tx<'_> {
                 let values = pg_params(params);
                 let refs: Vec<&(dyn ToSql + Sync)> =
                     values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                let rows = tx.query(&stmt, &refs).map_err(|e| StoreError::sql(sql, e))?;
+                let rows = tx
+                    .query(&stmt, &refs)
+                    .map_err(|e| StoreError::sql(sql, e))?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let mut values = Vec::with_capacity(r.len());
@@ -409,17 +436,29 @@ impl Tx<'_> {
         let mut rows = self.query(sql, params)?;
         match rows.len() {
             1 => Ok(rows.remove(0)),
-            n => Err(StoreError::RowCount { expected: 1, found: n, sql: short(sql) }),
+            n => Err(StoreError::RowCount {
+                expected: 1,
+                found: n,
+                sql: short(sql),
+            }),
         }
     }
 
     /// Runs a query that returns at most one row.
-    pub fn query_opt(&mut self, sql: &str, params: &[&dyn ToValue]) -> Result<Option<Row>, StoreError> {
+    pub fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&dyn ToValue],
+    ) -> Result<Option<Row>, StoreError> {
         let mut rows = self.query(sql, params)?;
         match rows.len() {
             0 => Ok(None),
             1 => Ok(Some(rows.remove(0))),
-            n => Err(StoreError::RowCount { expected: 1, found: n, sql: short(sql) }),
+            n => Err(StoreError::RowCount {
+                expected: 1,
+                found: n,
+                sql: short(sql),
+            }),
         }
     }
 
@@ -427,9 +466,7 @@ impl Tx<'_> {
     pub fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         match &mut self.inner {
             TxInner::Sqlite(c) => c.execute_batch(sql).map_err(|e| StoreError::sql(sql, e)),
-            TxInner::Pg { tx, .. } => {
-                tx.batch_execute(sql).map_err(|e| StoreError::sql(sql, e))
-            }
+            TxInner::Pg { tx, .. } => tx.batch_execute(sql).map_err(|e| StoreError::sql(sql, e)),
         }
     }
 }
@@ -445,14 +482,22 @@ fn bind_sqlite(
     params: &[&dyn ToValue],
 ) -> Result<(), StoreError> {
     if stmt.parameter_count() != params.len() {
-        return Err(StoreError::Params { sql: short(sql), expected: stmt.parameter_count(), given: params.len() });
+        return Err(StoreError::Params {
+            sql: short(sql),
+            expected: stmt.parameter_count(),
+            given: params.len(),
+        });
     }
     for (i, p) in params.iter().enumerate() {
         let name = format!("${}", i + 1);
         let idx = stmt
             .parameter_index(&name)
             .map_err(|e| StoreError::sql(sql, e))?
-            .ok_or_else(|| StoreError::Params { sql: short(sql), expected: stmt.parameter_count(), given: params.len() })?;
+            .ok_or_else(|| StoreError::Params {
+                sql: short(sql),
+                expected: stmt.parameter_count(),
+                given: params.len(),
+            })?;
         let v = match p.to_value() {
             Value::Null => rusqlite::types::Value::Null,
             Value::Int(i) => rusqlite::types::Value::Integer(i),
@@ -461,7 +506,8 @@ fn bind_sqlite(
             Value::Bytes(b) => rusqlite::types::Value::Blob(b),
             Value::Float(f) => rusqlite::types::Value::Real(f),
         };
-        stmt.raw_bind_parameter(idx, v).map_err(|e| StoreError::sql(sql, e))?;
+        stmt.raw_bind_parameter(idx, v)
+            .map_err(|e| StoreError::sql(sql, e))?;
     }
     Ok(())
 }
@@ -473,7 +519,8 @@ fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Result<Value, StoreError> {
         ValueRef::Integer(i) => Value::Int(i),
         ValueRef::Real(f) => Value::Float(f),
         ValueRef::Text(t) => Value::Text(
-            String::from_utf8(t.to_vec()).map_err(|e| StoreError::Decode(format!("text is not UTF-8: {e}")))?,
+            String::from_utf8(t.to_vec())
+                .map_err(|e| StoreError::Decode(format!("text is not UTF-8: {e}")))?,
         ),
         ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
     })

@@ -69,7 +69,13 @@ impl StoreError {
 
     /// True when a unique key refused the write: the caller can turn a retry into "already done".
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Sql { unique_violation: true, .. })
+        matches!(
+            self,
+            StoreError::Sql {
+                unique_violation: true,
+                ..
+            }
+        )
     }
 }
 

@@ -43,7 +43,8 @@ impl Drop for TestDb {
             }
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(mut c) = postgres::Client::connect(admin_url, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
@@ -58,7 +59,13 @@ fn unique_name(test: &str) -> String {
         .unwrap_or(0);
     let clean: String = test
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .take(30)
         .collect();
     format!("mzt_{clean}_{}_{n}_{nanos}", std::process::id())
@@ -69,7 +76,11 @@ pub fn sqlite_empty(test: &str) -> TestDb {
     let dir = std::env::temp_dir().join(unique_name(test));
     let path = dir.join("test.db");
     let db = Db::open(&DatabaseUrl::Sqlite(path), 4).expect("open test SQLite database");
-    TestDb { db, label: "sqlite", cleanup: Cleanup::File(dir) }
+    TestDb {
+        db,
+        label: "sqlite",
+        cleanup: Cleanup::File(dir),
+    }
 }
 
 /// A fresh, empty PostgreSQL database when the variable is set (not migrated).
@@ -77,16 +88,23 @@ pub fn sqlite_empty(test: &str) -> TestDb {
 /// # Panics
 /// When the variable is set but the server cannot be reached or the database cannot be created.
 pub fn postgres_empty(test: &str) -> Option<TestDb> {
-    let admin_url = std::env::var(TEST_DATABASE_URL_VAR).ok().filter(|s| !s.is_empty())?;
+    let admin_url = std::env::var(TEST_DATABASE_URL_VAR)
+        .ok()
+        .filter(|s| !s.is_empty())?;
     let name = unique_name(test);
-    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL_VAR}={admin_url} is set but unreachable: {e}"));
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap_or_else(|e| {
+        panic!("{TEST_DATABASE_URL_VAR}={admin_url} is set but unreachable: {e}")
+    });
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
     let url = with_database(&admin_url, &name);
     let db = Db::open(&DatabaseUrl::Postgres(url), 4).expect("open test PostgreSQL database");
-    Some(TestDb { db, label: "postgres", cleanup: Cleanup::PgDatabase { admin_url, name } })
+    Some(TestDb {
+        db,
+        label: "postgres",
+        cleanup: Cleanup::PgDatabase { admin_url, name },
+    })
 }
 
 /// Replaces the database name in a `postgres://` URL (keeping any query string).

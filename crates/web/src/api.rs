@@ -57,7 +57,10 @@ pub async fn api_root() -> Json<ApiRoot> {
 #[utoipa::path(get, path = "/healthz", tag = "platform",
     responses((status = 200, description = "进程正常", body = Health)))]
 pub async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok", reason: None })
+    Json(Health {
+        status: "ok",
+        reason: None,
+    })
 }
 
 /// The database is reachable and fully migrated: this instance can take traffic.
@@ -66,14 +69,25 @@ pub async fn healthz() -> Json<Health> {
               (status = 503, description = "数据库不可用或未迁移", body = Health)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let db = state.db.clone();
-    let result = tokio::task::spawn_blocking(move || minzheng_store::migrations::is_current(&db)).await;
+    let result =
+        tokio::task::spawn_blocking(move || minzheng_store::migrations::is_current(&db)).await;
     let (status, reason) = match result {
         Ok(Ok(true)) => (StatusCode::OK, None),
-        Ok(Ok(false)) => (StatusCode::SERVICE_UNAVAILABLE, Some("数据库尚未迁移".to_owned())),
+        Ok(Ok(false)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some("数据库尚未迁移".to_owned()),
+        ),
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, Some(e.to_string())),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Some(e.to_string())),
     };
-    let body = Health { status: if reason.is_none() { "ready" } else { "not_ready" }, reason };
+    let body = Health {
+        status: if reason.is_none() {
+            "ready"
+        } else {
+            "not_ready"
+        },
+        reason,
+    };
     (status, Json(body)).into_response()
 }
 

@@ -12,11 +12,31 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { path: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../assets/app.css") },
-    Asset { path: "api-docs.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../assets/api-docs.js") },
-    Asset { path: "vendor/htmx.min.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../assets/vendor/htmx.min.js") },
-    Asset { path: "vendor/swagger-ui-bundle.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../assets/vendor/swagger-ui-bundle.js") },
-    Asset { path: "vendor/swagger-ui.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../assets/vendor/swagger-ui.css") },
+    Asset {
+        path: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/app.css"),
+    },
+    Asset {
+        path: "api-docs.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/api-docs.js"),
+    },
+    Asset {
+        path: "vendor/htmx.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/vendor/htmx.min.js"),
+    },
+    Asset {
+        path: "vendor/swagger-ui-bundle.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../assets/vendor/swagger-ui-bundle.js"),
+    },
+    Asset {
+        path: "vendor/swagger-ui.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../assets/vendor/swagger-ui.css"),
+    },
 ];
 
 /// Serves one embedded asset; URLs carry `?v=VERSION`, so a day of caching is safe.
@@ -24,8 +44,14 @@ pub async fn asset(Path(path): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.path == path) {
         Some(a) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static(a.content_type)),
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(a.content_type),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=86400"),
+                ),
             ],
             a.body,
         )

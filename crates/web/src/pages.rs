@@ -19,7 +19,11 @@ pub struct Layout {
 impl Layout {
     /// The frame for a page of `current`.
     pub fn new(current: &'static str) -> Self {
-        Layout { version: env!("CARGO_PKG_VERSION"), areas: AREAS, current }
+        Layout {
+            version: env!("CARGO_PKG_VERSION"),
+            areas: AREAS,
+            current,
+        }
     }
 }
 
@@ -41,7 +45,9 @@ struct HomePage {
 
 /// The home page: what the platform does and where each area is.
 pub async fn home() -> Response {
-    render(&HomePage { layout: Layout::new("") })
+    render(&HomePage {
+        layout: Layout::new(""),
+    })
 }
 
 #[derive(Template)]
@@ -53,7 +59,10 @@ struct AreaPage {
 
 /// The entry page of an area; areas not built yet say so plainly.
 pub fn area_page(area: &'static Area) -> Response {
-    render(&AreaPage { layout: Layout::new(area.id), area })
+    render(&AreaPage {
+        layout: Layout::new(area.id),
+        area,
+    })
 }
 
 #[derive(Template)]
@@ -65,7 +74,10 @@ struct SignInPage {
 
 /// The staff sign-in form.
 pub async fn sign_in() -> Response {
-    render(&SignInPage { layout: Layout::new(""), message: None })
+    render(&SignInPage {
+        layout: Layout::new(""),
+        message: None,
+    })
 }
 
 /// Sign-in is answered honestly until accounts exist: nothing is pretended.
@@ -87,8 +99,18 @@ struct ErrorPage<'a> {
 }
 
 /// An error page in Chinese with the given status.
-pub fn error_page(status: StatusCode, title: &str, message: &str, request_id: Option<&str>) -> Response {
-    let page = ErrorPage { layout: Layout::new(""), title, message, request_id };
+pub fn error_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    request_id: Option<&str>,
+) -> Response {
+    let page = ErrorPage {
+        layout: Layout::new(""),
+        title,
+        message,
+        request_id,
+    };
     (status, render(&page)).into_response()
 }
 
@@ -105,5 +127,7 @@ struct ApiDocsPage {
 
 /// The API documentation page (Swagger UI, served from the binary).
 pub async fn api_docs() -> Response {
-    render(&ApiDocsPage { version: env!("CARGO_PKG_VERSION") })
+    render(&ApiDocsPage {
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }

@@ -92,7 +92,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs", get(pages::api_docs))
         .route("/assets/{*path}", get(assets::asset));
     for area in AREAS {
-        r = r.route(&format!("/{}", area.id), get(move || async move { pages::area_page(area) }));
+        r = r.route(
+            &format!("/{}", area.id),
+            get(move || async move { pages::area_page(area) }),
+        );
     }
     r.fallback(pages::not_found)
 }
@@ -120,12 +123,27 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(trace)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
     routes.with_state(state).layer(middleware)
 }
@@ -142,9 +160,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// A running server for tests and tools: its address and a handle that stops it.
@@ -173,5 +194,9 @@ pub async fn spawn(state: AppState) -> std::io::Result<Running> {
     let task = tokio::spawn(serve(state, listener, async move {
         let _ = rx.await;
     }));
-    Ok(Running { addr, stop: Some(tx), task })
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        task,
+    })
 }

@@ -24,16 +24,26 @@ impl TestServer {
 
     /// Starts the application over `db` with `config` (its listen address is replaced by port 0).
     pub fn start_with(db: Db, config: WebConfig) -> TestServer {
-        let config = WebConfig { listen: SocketAddr::from(([127, 0, 0, 1], 0)), ..config };
+        let config = WebConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..config
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("test runtime");
         let running = runtime
-            .block_on(spawn(AppState { db, config: Arc::new(config) }))
+            .block_on(spawn(AppState {
+                db,
+                config: Arc::new(config),
+            }))
             .expect("start test server");
-        TestServer { addr: running.addr, running: Some(running), runtime }
+        TestServer {
+            addr: running.addr,
+            running: Some(running),
+            runtime,
+        }
     }
 }
 
@@ -59,7 +69,10 @@ pub struct TestResponse {
 impl TestResponse {
     /// The first header of that name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as text.
@@ -69,14 +82,24 @@ impl TestResponse {
 
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 }
 
 /// Sends one request and reads the whole response (`Connection: close`).
-pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> TestResponse {
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> TestResponse {
     let mut s = TcpStream::connect(addr).expect("connect");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -95,7 +118,10 @@ pub fn get(addr: SocketAddr, path: &str) -> TestResponse {
 }
 
 fn parse(raw: &[u8]) -> TestResponse {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("response head");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
     let status: u16 = lines
@@ -108,12 +134,15 @@ fn parse(raw: &[u8]) -> TestResponse {
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
     if chunked {
         let mut out = Vec::new();
         let mut rest = &body[..];
         while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16)
+                .unwrap_or(0);
             if size == 0 {
                 break;
             }
@@ -122,5 +151,9 @@ fn parse(raw: &[u8]) -> TestResponse {
         }
         body = out;
     }
-    TestResponse { status, headers, body }
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
 }

@@ -13,27 +13,48 @@ fn health_readiness_home_and_errors_speak_chinese() {
         let label = t.label;
         {
             let r = get(addr, "/healthz");
-            assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("ok")), "{label}");
+            assert_eq!(
+                (r.status, r.json()["status"].as_str()),
+                (200, Some("ok")),
+                "{label}"
+            );
             let r = get(addr, "/readyz");
-            assert_eq!((r.status, r.json()["status"].as_str()), (200, Some("ready")), "{label}");
+            assert_eq!(
+                (r.status, r.json()["status"].as_str()),
+                (200, Some("ready")),
+                "{label}"
+            );
 
             let home = get(addr, "/");
             assert_eq!(home.status, 200);
             let html = home.text();
-            assert!(html.contains("lang=\"zh-CN\"") && html.contains("民政综合服务平台"), "{label}");
+            assert!(
+                html.contains("lang=\"zh-CN\"") && html.contains("民政综合服务平台"),
+                "{label}"
+            );
             for area in minzheng_web::AREAS {
-                assert!(html.contains(&format!("href=\"/{}\"", area.id)), "{label}: nav lacks {}", area.id);
+                assert!(
+                    html.contains(&format!("href=\"/{}\"", area.id)),
+                    "{label}: nav lacks {}",
+                    area.id
+                );
             }
             assert!(home.header("x-request-id").is_some_and(|v| v.len() == 36));
             let csp = home.header("content-security-policy").unwrap();
             assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
-            assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")));
+            assert!(
+                !csp.split(';')
+                    .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline"))
+            );
             assert_eq!(home.header("x-frame-options"), Some("DENY"));
             assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
 
             let area = get(addr, "/marriage");
             assert_eq!(area.status, 200);
-            assert!(area.text().contains("婚姻登记") && area.text().contains("尚未上线"), "{label}");
+            assert!(
+                area.text().contains("婚姻登记") && area.text().contains("尚未上线"),
+                "{label}"
+            );
 
             let missing = get(addr, "/no/such/page");
             assert_eq!(missing.status, 404);
@@ -41,7 +62,13 @@ fn health_readiness_home_and_errors_speak_chinese() {
 
             let sign_in = get(addr, "/sign-in");
             assert!(sign_in.text().contains("工作人员登录"));
-            let refused = request(addr, "POST", "/sign-in", &[("content-type", "application/x-www-form-urlencoded")], b"username=a&password=b");
+            let refused = request(
+                addr,
+                "POST",
+                "/sign-in",
+                &[("content-type", "application/x-www-form-urlencoded")],
+                b"username=a&password=b",
+            );
             assert_eq!(refused.status, 503);
             assert!(refused.text().contains("尚在建设中"));
 
@@ -49,12 +76,24 @@ fn health_readiness_home_and_errors_speak_chinese() {
             assert_eq!(root["name"], "minzheng");
             let doc = get(addr, "/api/openapi.json").json();
             for path in ["/api/v1", "/healthz", "/readyz"] {
-                assert!(doc["paths"][path].is_object(), "{label}: OpenAPI lacks {path}");
+                assert!(
+                    doc["paths"][path].is_object(),
+                    "{label}: OpenAPI lacks {path}"
+                );
             }
             let docs = get(addr, "/api/docs").text();
             assert!(docs.contains("/assets/vendor/swagger-ui-bundle.js") && !docs.contains("cdn"));
-            let js = request(addr, "GET", "/assets/vendor/htmx.min.js", &[("accept-encoding", "gzip")], b"");
-            assert_eq!((js.status, js.header("content-encoding")), (200, Some("gzip")));
+            let js = request(
+                addr,
+                "GET",
+                "/assets/vendor/htmx.min.js",
+                &[("accept-encoding", "gzip")],
+                b"",
+            );
+            assert_eq!(
+                (js.status, js.header("content-encoding")),
+                (200, Some("gzip"))
+            );
         }
     }
 }
@@ -76,12 +115,20 @@ async fn boom() -> &'static str {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_and_panics_get_clear_answers() {
     let t = minzheng_store::testing::sqlite_empty("http_limits");
-    let config = WebConfig { listen: "127.0.0.1:0".parse().unwrap(), max_body_bytes: 1024, ..WebConfig::default() };
-    let state = AppState { db: t.db.clone(), config: Arc::new(config) };
+    let config = WebConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        max_body_bytes: 1024,
+        ..WebConfig::default()
+    };
+    let state = AppState {
+        db: t.db.clone(),
+        config: Arc::new(config),
+    };
     let app = with_middleware(
-        routes()
-            .route("/boom", axum::routing::get(boom))
-            .route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() })),
+        routes().route("/boom", axum::routing::get(boom)).route(
+            "/echo",
+            axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+        ),
         state,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,0 +1,157 @@
+//! The binary refuses bad start-up input with one clear line, a non-zero exit code, and no writes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_minzheng"));
+    c.env_remove("MINZHENG_DATABASE_URL")
+        .env_remove("MINZHENG_CONFIG");
+    c
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mz-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn one_line_error(out: &Output) -> String {
+    assert!(!out.status.success(), "must fail: {out:?}");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+    assert_eq!(stderr.lines().count(), 1, "one line, got: {stderr}");
+    assert!(stderr.starts_with("错误："), "{stderr}");
+    stderr
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn an_unknown_config_key_stops_start_up() {
+    let dir = temp_dir("badkey");
+    std::fs::write(
+        dir.join("minzheng.toml"),
+        "listen = \"127.0.0.1:0\"\ndatabse_url = \"sqlite:x.db\"\n",
+    )
+    .unwrap();
+    let out = bin().current_dir(&dir).args(["serve"]).output().unwrap();
+    let e = one_line_error(&out);
+    assert!(
+        e.contains("minzheng.toml") && e.contains("第 2 行") && e.contains("databse_url"),
+        "{e}"
+    );
+    assert_eq!(files_in(&dir), vec!["minzheng.toml"], "nothing written");
+}
+
+#[test]
+fn a_bad_database_url_stops_start_up() {
+    let dir = temp_dir("badurl");
+    let out = bin()
+        .current_dir(&dir)
+        .args(["--database-url", "mysql://root@localhost/m", "migrate"])
+        .output()
+        .unwrap();
+    let e = one_line_error(&out);
+    assert!(
+        e.contains("mysql://root@localhost/m") && e.contains("不支持"),
+        "{e}"
+    );
+    assert!(files_in(&dir).is_empty());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_stops_start_up_untouched() {
+    let dir = temp_dir("notadb");
+    let path = dir.join("data.db");
+    std::fs::write(&path, "名单\n张三,500103199001011234\n".repeat(100)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let out = bin()
+        .current_dir(&dir)
+        .args(["--database-url", "sqlite:data.db", "serve"])
+        .output()
+        .unwrap();
+    let e = one_line_error(&out);
+    assert!(
+        e.contains("data.db") && e.contains("不是 SQLite 数据库"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(files_in(&dir), vec!["data.db"]);
+}
+
+#[test]
+fn an_edited_migration_stops_start_up() {
+    let dir = temp_dir("edited");
+    let ok = bin()
+        .current_dir(&dir)
+        .args(["--database-url", "sqlite:m.db", "migrate"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{ok:?}");
+    let conn = rusqlite_like_edit(&dir.join("m.db"));
+    assert!(conn);
+    let out = bin()
+        .current_dir(&dir)
+        .args(["--database-url", "sqlite:m.db", "serve"])
+        .output()
+        .unwrap();
+    let e = one_line_error(&out);
+    assert!(e.contains("0001_foundation") && e.contains("被修改"), "{e}");
+}
+
+/// Edits the recorded checksum through the binary's own store crate.
+fn rusqlite_like_edit(path: &Path) -> bool {
+    let db = minzheng_store::Db::open(&minzheng_store::DatabaseUrl::Sqlite(path.to_path_buf()), 1)
+        .unwrap();
+    db.write(|tx| {
+        tx.execute(
+            "UPDATE schema_migrations SET checksum = 'x' WHERE version = 1",
+            minzheng_store::params![],
+        )
+    })
+    .unwrap()
+        == 1
+}
+
+#[test]
+fn demo_loads_once_and_backup_copies() {
+    let dir = temp_dir("demo");
+    let out = bin().current_dir(&dir).args(["demo"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        dir.join("minzheng-data/minzheng.db").exists(),
+        "default SQLite file created"
+    );
+    let again = bin().current_dir(&dir).args(["demo"]).output().unwrap();
+    let e = one_line_error(&again);
+    assert!(e.contains("不是空的"), "{e}");
+    let out = bin()
+        .current_dir(&dir)
+        .args(["backup", "--to", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(dir.join("copy.db").exists());
+    let out = bin()
+        .current_dir(&dir)
+        .args([
+            "--database-url",
+            "postgres://u@127.0.0.1:1/x",
+            "backup",
+            "--to",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pg_dump --format=custom"));
+}
