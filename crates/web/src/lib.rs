@@ -9,6 +9,7 @@ mod error;
 mod pages;
 mod server;
 pub mod testing;
+pub mod upload;
 
 pub use areas::{AREAS, Area};
 pub use error::WebError;

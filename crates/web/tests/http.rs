@@ -149,3 +149,79 @@ async fn oversized_bodies_and_panics_get_clear_answers() {
     assert_eq!((small.status, small.text()), (200, "5".to_owned()));
     server.abort();
 }
+
+async fn upload_route(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    body: axum::body::Body,
+) -> Result<axum::Json<minzheng_store::attachments::AttachmentMeta>, minzheng_web::WebError> {
+    let policy = minzheng_store::attachments::AttachmentPolicy {
+        max_bytes: 600 * 1024,
+        allowed: vec!["image/png"],
+    };
+    let ctx = minzheng_store::audit::AuditContext::system("upload-test");
+    minzheng_web::upload::receive(&state, body, "照片.png".into(), ctx, policy)
+        .await
+        .map(axum::Json)
+}
+
+#[test]
+fn uploads_stream_into_the_attachment_store_and_refusals_leave_nothing() {
+    for t in databases("http_upload") {
+        let config = WebConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            max_body_bytes: 4 * 1024 * 1024,
+            ..WebConfig::default()
+        };
+        let state = AppState {
+            db: t.db.clone(),
+            config: Arc::new(config),
+        };
+        let app = with_middleware(
+            routes().route("/upload", axum::routing::post(upload_route)),
+            state,
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        rt.spawn(async move { axum::serve(listener, app).await });
+
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend((0..300 * 1024).map(|i| (i % 7) as u8));
+        let ok = request(addr, "POST", "/upload", &[], &png);
+        assert_eq!(ok.status, 200, "{}: {}", t.label, ok.text());
+        assert_eq!(ok.json()["size_bytes"], png.len() as u64);
+        assert_eq!(ok.json()["content_type"], "image/png");
+
+        let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+        big.extend(std::iter::repeat_n(1_u8, 2 * 1024 * 1024));
+        let refused = request(addr, "POST", "/upload", &[], &big);
+        assert_eq!(refused.status, 400, "{}", t.label);
+        assert!(refused.text().contains("文件过大"), "{}", refused.text());
+        let wrong = request(addr, "POST", "/upload", &[], b"<html>not a photo</html>");
+        assert_eq!(wrong.status, 400);
+        assert!(wrong.text().contains("不支持的文件类型"));
+
+        let (files, chunks): (i64, i64) = t
+            .read(|tx| {
+                let f = tx
+                    .query_one("SELECT COUNT(*) FROM attachment", minzheng_store::params![])?
+                    .get(0)?;
+                let c = tx
+                    .query_one(
+                        "SELECT COUNT(*) FROM attachment_chunk",
+                        minzheng_store::params![],
+                    )?
+                    .get(0)?;
+                Ok::<_, minzheng_store::StoreError>((f, c))
+            })
+            .unwrap();
+        assert_eq!((files, chunks), (1, 2), "{}", t.label);
+        rt.shutdown_background();
+    }
+}
