@@ -46,7 +46,10 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. Add new steps at the end; never edit one that has shipped.
-pub static MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+pub static MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_access"),
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,
