@@ -210,11 +210,58 @@ fn run(tx: &mut Tx<'_>, sql: &str, values: &[Value]) -> Result<Vec<Row>, AccessE
     Ok(tx.query(sql, &refs)?)
 }
 
-fn mask_for(viewer: &Principal, mut a: Account) -> Account {
-    if !viewer.can(Action::PersonUnmask) {
-        a.phone = a.phone.map(|p| minzheng_kernel::mask::phone(&p));
-    }
+/// Lists and records always show personal data masked, whoever looks: seeing it whole is a
+/// separate, audited act ([`reveal_phone`]), not a page choice.
+fn mask_for(_viewer: &Principal, mut a: Account) -> Account {
+    a.phone = a.phone.map(|p| minzheng_kernel::mask::phone(&p));
     a
+}
+
+/// Shows an account's phone number whole to a viewer allowed to unmask, and audits that they did.
+pub fn reveal_phone(
+    tx: &mut Tx<'_>,
+    viewer: &Principal,
+    id: i64,
+) -> Result<Option<String>, AccessError> {
+    viewer.require(Action::PersonUnmask)?;
+    let a = get(tx, viewer, id)?;
+    let phone: Option<String> = tx
+        .query_one("SELECT phone FROM account WHERE id = $1", params![id])?
+        .get(0)?;
+    audit::append(
+        tx,
+        &viewer.audit(),
+        AuditEntry {
+            action: "person.unmask",
+            record_type: "account",
+            record_id: id.to_string(),
+            subject_key: None,
+            before: None,
+            after: None,
+            detail: serde_json::json!({ "field": "phone", "username": a.username }),
+        },
+    )?;
+    Ok(phone)
+}
+
+/// Changes one's own password after checking the current one; ends one's other sessions.
+pub fn change_own_password(
+    tx: &mut Tx<'_>,
+    me: &Principal,
+    current: &str,
+    new_password: &str,
+) -> Result<(), AccessError> {
+    let stored: Option<String> = tx
+        .query_opt(
+            "SELECT password_hash FROM account WHERE id = $1",
+            params![me.account_id],
+        )?
+        .ok_or(AccessError::NotFound)?
+        .get(0)?;
+    if !stored.is_some_and(|h| password::verify(current, &h)) {
+        return Err(AccessError::Invalid("当前密码不正确".into()));
+    }
+    reset_password(tx, me, me.account_id, new_password)
 }
 
 /// The staff accounts inside the viewer's scope.

@@ -25,6 +25,8 @@ pub struct Config {
     pub pool_size: usize,
     pub request_timeout_secs: u64,
     pub max_body_bytes: usize,
+    pub secure_cookies: bool,
+    pub sms_gateway_url: Option<String>,
     /// Where the settings came from, for the start-up log.
     pub file: Option<PathBuf>,
 }
@@ -44,6 +46,8 @@ impl Default for Config {
             pool_size: 8,
             request_timeout_secs: 30,
             max_body_bytes: 25 * 1024 * 1024,
+            secure_cookies: false,
+            sms_gateway_url: None,
             file: None,
         }
     }
@@ -59,6 +63,8 @@ struct FileConfig {
     pool_size: Option<usize>,
     request_timeout_secs: Option<u64>,
     max_body_bytes: Option<usize>,
+    secure_cookies: Option<bool>,
+    sms_gateway_url: Option<String>,
 }
 
 /// Variables this program reads; any other `MINZHENG_*` variable is refused.
@@ -72,6 +78,8 @@ const KNOWN_VARS: &[&str] = &[
     "MINZHENG_POOL_SIZE",
     "MINZHENG_REQUEST_TIMEOUT_SECS",
     "MINZHENG_MAX_BODY_BYTES",
+    "MINZHENG_SECURE_COOKIES",
+    "MINZHENG_SMS_GATEWAY_URL",
 ];
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -138,6 +146,12 @@ impl Config {
             if let Some(v) = f.max_body_bytes {
                 c.max_body_bytes = v;
             }
+            if let Some(v) = f.secure_cookies {
+                c.secure_cookies = v;
+            }
+            if let Some(v) = f.sms_gateway_url {
+                c.sms_gateway_url = Some(v);
+            }
             c.file = Some(path.clone());
         }
         if let Some(v) = var("MINZHENG_LISTEN") {
@@ -168,6 +182,28 @@ impl Config {
         }
         if let Some(v) = var("MINZHENG_MAX_BODY_BYTES") {
             c.max_body_bytes = parse_num("MINZHENG_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = var("MINZHENG_SECURE_COOKIES") {
+            c.secure_cookies = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(format!(
+                        "环境变量 MINZHENG_SECURE_COOKIES={v}：应为 true 或 false"
+                    ));
+                }
+            };
+        }
+        if let Some(v) = var("MINZHENG_SMS_GATEWAY_URL") {
+            c.sms_gateway_url = Some(v);
+        }
+        if c.sms_gateway_url
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("http://"))
+        {
+            return Err(
+                "sms_gateway_url 应以 http:// 开头（HTTPS 网关请经本机 TLS 代理转发）".into(),
+            );
         }
         if c.pool_size == 0 {
             return Err("pool_size 必须大于 0".into());

@@ -3,11 +3,108 @@
 //! Every change to the database writes an audit row, so an empty audit log is an empty database.
 //! Each area adds its part of the demo set here as it is built.
 
+use minzheng_access::accounts::{self, NewAccount};
+use minzheng_access::{AccessError, Principal, Role};
 use minzheng_store::audit::{self, AuditContext, AuditEntry};
-use minzheng_store::{Db, StoreError, params};
+use minzheng_store::{Db, params};
+
+/// The password of every demo account (listed in the README).
+pub const DEMO_PASSWORD: &str = "Minzheng-2026";
+
+/// The demo staff: one account of each role in two districts, 渝中区 and 沙坪坝区, plus the
+/// city-wide administrator and auditor: `(username, name, role, scope, unit)`.
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<i64>)] = &[
+    ("admin", "市局管理员", Role::CityAdmin, "50", None),
+    ("auditor", "市局审计员", Role::Auditor, "50", None),
+    (
+        "yuzhong-admin",
+        "渝中区管理员",
+        Role::DistrictAdmin,
+        "500103",
+        None,
+    ),
+    (
+        "yuzhong-reviewer",
+        "渝中区审核员",
+        Role::DistrictReviewer,
+        "500103",
+        None,
+    ),
+    (
+        "yuzhong-street",
+        "七星岗街道经办员",
+        Role::StreetOfficer,
+        "500103001",
+        None,
+    ),
+    (
+        "yuzhong-community",
+        "华一坡社区工作者",
+        Role::CommunityWorker,
+        "500103001003",
+        None,
+    ),
+    (
+        "yuzhong-institution",
+        "渝中区社会福利院工作人员",
+        Role::InstitutionStaff,
+        "500103",
+        Some(1),
+    ),
+    (
+        "yuzhong-registrar",
+        "渝中区婚姻登记员",
+        Role::MarriageRegistrar,
+        "500103",
+        Some(1),
+    ),
+    (
+        "shapingba-admin",
+        "沙坪坝区管理员",
+        Role::DistrictAdmin,
+        "500106",
+        None,
+    ),
+    (
+        "shapingba-reviewer",
+        "沙坪坝区审核员",
+        Role::DistrictReviewer,
+        "500106",
+        None,
+    ),
+    (
+        "shapingba-street",
+        "小龙坎街道经办员",
+        Role::StreetOfficer,
+        "500106001",
+        None,
+    ),
+    (
+        "shapingba-community",
+        "龙泉路社区工作者",
+        Role::CommunityWorker,
+        "500106001001",
+        None,
+    ),
+    (
+        "shapingba-institution",
+        "沙坪坝区社会福利院工作人员",
+        Role::InstitutionStaff,
+        "500106",
+        Some(2),
+    ),
+    (
+        "shapingba-registrar",
+        "沙坪坝区婚姻登记员",
+        Role::MarriageRegistrar,
+        "500106",
+        Some(2),
+    ),
+];
 
 /// Loads the demo set, or says why not.
 pub fn load(db: &Db) -> Result<String, String> {
+    let system = Principal::system("demo");
     db.write(|tx| {
         let changes: i64 = tx.query_one("SELECT COUNT(*) FROM audit_log", params![])?.get(0)?;
         if changes > 0 {
@@ -15,10 +112,9 @@ pub fn load(db: &Db) -> Result<String, String> {
                 "数据库不是空的（已有 {changes} 条变更记录）：演示数据只装入空数据库，现有数据未作任何改动"
             )));
         }
-        let ctx = AuditContext::system("demo");
         audit::append(
             tx,
-            &ctx,
+            &AuditContext::system("demo"),
             AuditEntry {
                 action: "demo.load",
                 record_type: "database",
@@ -29,7 +125,19 @@ pub fn load(db: &Db) -> Result<String, String> {
                 detail: serde_json::json!({ "version": env!("CARGO_PKG_VERSION") }),
             },
         )?;
-        Ok::<_, StoreError>(Ok("演示数据已装入".to_owned()))
+        for (username, name, role, scope, unit) in DEMO_ACCOUNTS {
+            let new = NewAccount {
+                username: (*username).into(),
+                display_name: (*name).into(),
+                role: *role,
+                scope: (*scope).into(),
+                unit_id: *unit,
+                password: DEMO_PASSWORD.into(),
+                phone: None,
+            };
+            accounts::create(tx, &system, &new)?;
+        }
+        Ok::<_, AccessError>(Ok(format!("演示数据已装入：{} 个工作人员账户", DEMO_ACCOUNTS.len())))
     })
     .map_err(|e| e.to_string())?
 }

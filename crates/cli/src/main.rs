@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod user;
 
 use clap::{Parser, Subcommand};
 use config::{Config, LogFormat};
@@ -45,6 +46,11 @@ enum Command {
         /// Where the copy goes; an existing file is never overwritten.
         #[arg(long)]
         to: PathBuf,
+    },
+    /// Manages staff accounts (as the system: every scope).
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
     },
     /// Prints the version and the schema version this binary brings.
     Version,
@@ -118,6 +124,10 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(&config, demo),
+        Command::User { command } => {
+            let db = open_migrated(&config)?;
+            user::run(&db, command)
+        }
     }
 }
 
@@ -162,10 +172,14 @@ fn serve(config: &Config, demo: bool) -> Result<(), String> {
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
         max_body_bytes: config.max_body_bytes,
     };
-    let state = minzheng_web::AppState {
-        db: db.clone(),
-        config: std::sync::Arc::new(web_config),
-    };
+    let mut state = minzheng_web::AppState::new(db.clone(), web_config);
+    state.secure_cookies = config.secure_cookies;
+    if let Some(url) = &config.sms_gateway_url {
+        state.sender = std::sync::Arc::new(minzheng_access::notify::HttpSender {
+            url: url.clone(),
+            timeout: std::time::Duration::from_secs(10),
+        });
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

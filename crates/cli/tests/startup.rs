@@ -155,3 +155,83 @@ fn demo_loads_once_and_backup_copies() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("pg_dump --format=custom"));
 }
+
+#[test]
+fn user_commands_manage_accounts_with_passwords_from_stdin() {
+    use std::io::Write;
+    let dir = temp_dir("user");
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = bin()
+            .current_dir(&dir)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = run(
+        &[
+            "user",
+            "add",
+            "wang.fang",
+            "--name",
+            "王芳",
+            "--role",
+            "street_officer",
+            "--scope",
+            "500103001",
+        ],
+        "Chongqing-2026\n",
+    );
+    assert!(ok.status.success(), "{ok:?}");
+    let weak = run(
+        &[
+            "user",
+            "add",
+            "li.lei",
+            "--name",
+            "李雷",
+            "--role",
+            "street_officer",
+            "--scope",
+            "500103001",
+        ],
+        "123\n",
+    );
+    let e = one_line_error(&weak);
+    assert!(e.contains("密码至少"), "{e}");
+    let bad_role = run(
+        &[
+            "user", "add", "li.lei", "--name", "李雷", "--role", "king", "--scope", "50",
+        ],
+        "Chongqing-2026\n",
+    );
+    assert!(one_line_error(&bad_role).contains("未知角色"));
+    let list = run(&["user", "list"], "");
+    let out = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        out.contains("wang.fang") && out.contains("共 1 个账户"),
+        "{out}"
+    );
+    assert!(run(&["user", "disable", "wang.fang"], "").status.success());
+    let list = run(&["user", "list"], "");
+    assert!(String::from_utf8_lossy(&list.stdout).contains("已停用"));
+    assert!(
+        run(
+            &["user", "reset-password", "wang.fang"],
+            "Chongqing-2027!\n"
+        )
+        .status
+        .success()
+    );
+    let missing = run(&["user", "disable", "nobody"], "");
+    assert!(one_line_error(&missing).contains("nobody"));
+}

@@ -10,6 +10,9 @@ pub enum WebError {
     /// The record or page does not exist for this user.
     #[error("页面或记录不存在")]
     NotFound,
+    /// Signed in, but not allowed; the message says what.
+    #[error("{0}")]
+    Forbidden(String),
     /// The input was wrong; the message says what to fix.
     #[error("{0}")]
     BadRequest(String),
@@ -33,6 +36,7 @@ impl WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotYetAvailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,6 +78,7 @@ impl IntoResponse for WebError {
         let title = match self.status() {
             StatusCode::NOT_FOUND => "页面不存在",
             StatusCode::BAD_REQUEST => "输入有误",
+            StatusCode::FORBIDDEN => "没有权限",
             StatusCode::SERVICE_UNAVAILABLE => "功能尚未开放",
             _ => "系统出错了",
         };

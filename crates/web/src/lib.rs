@@ -2,9 +2,11 @@
 //! (request ids, logs, compression, limits, security headers), the embedded assets and the
 //! OpenAPI document.
 
+mod access_pages;
 mod api;
 mod areas;
 mod assets;
+pub mod auth;
 mod error;
 mod pages;
 mod server;

@@ -1,10 +1,29 @@
-//! The server-rendered pages of the shell: home, the areas, sign-in, errors, API docs.
+//! The server-rendered pages of the shell: home, the areas, errors, API docs, and the layout
+//! every page shares.
 
 use crate::areas::{AREAS, Area};
+use crate::auth::Auth;
 use crate::error::WebError;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use minzheng_access::Action;
+
+/// The signed-in user as the page frame shows them.
+pub struct UserBadge {
+    /// Name shown.
+    pub display_name: String,
+    /// Role in Chinese.
+    pub role_name: &'static str,
+    /// Whether the user is a citizen (their menu differs).
+    pub citizen: bool,
+    /// Whether the account-management link is shown.
+    pub accounts: bool,
+    /// Whether the audit-log link is shown.
+    pub audit: bool,
+    /// Whether the inbox link is shown.
+    pub inbox: bool,
+}
 
 /// What every page's frame needs.
 pub struct Layout {
@@ -14,20 +33,45 @@ pub struct Layout {
     pub areas: &'static [Area],
     /// The area the page belongs to (`""` for none).
     pub current: &'static str,
+    /// Who is signed in.
+    pub user: Option<UserBadge>,
+    /// The CSRF token every form of the page carries.
+    pub csrf: String,
 }
 
 impl Layout {
-    /// The frame for a page of `current`.
-    pub fn new(current: &'static str) -> Self {
+    /// The frame for a page of `current`, for whoever `auth` says is asking.
+    pub fn new(current: &'static str, auth: &Auth) -> Self {
         Layout {
             version: env!("CARGO_PKG_VERSION"),
             areas: AREAS,
             current,
+            user: auth.principal.as_ref().map(|p| UserBadge {
+                display_name: p.display_name.clone(),
+                role_name: p.role.name_zh(),
+                citizen: p.role == minzheng_access::Role::Citizen,
+                accounts: p.can(Action::AccountRead),
+                audit: p.can(Action::AuditRead),
+                inbox: p.can(Action::InboxRead),
+            }),
+            csrf: auth.csrf.clone(),
+        }
+    }
+
+    /// The frame for pages rendered without a request (errors from deep inside).
+    pub fn anonymous() -> Self {
+        Layout {
+            version: env!("CARGO_PKG_VERSION"),
+            areas: AREAS,
+            current: "",
+            user: None,
+            csrf: String::new(),
         }
     }
 }
 
-fn render(t: &impl Template) -> Response {
+/// Renders a template, or a plain 500 if the template itself fails.
+pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -44,9 +88,9 @@ struct HomePage {
 }
 
 /// The home page: what the platform does and where each area is.
-pub async fn home() -> Response {
+pub async fn home(auth: Auth) -> Response {
     render(&HomePage {
-        layout: Layout::new(""),
+        layout: Layout::new("", &auth),
     })
 }
 
@@ -58,35 +102,11 @@ struct AreaPage {
 }
 
 /// The entry page of an area; areas not built yet say so plainly.
-pub fn area_page(area: &'static Area) -> Response {
+pub fn area_page(area: &'static Area, auth: &Auth) -> Response {
     render(&AreaPage {
-        layout: Layout::new(area.id),
+        layout: Layout::new(area.id, auth),
         area,
     })
-}
-
-#[derive(Template)]
-#[template(path = "sign_in.html")]
-struct SignInPage {
-    layout: Layout,
-    message: Option<String>,
-}
-
-/// The staff sign-in form.
-pub async fn sign_in() -> Response {
-    render(&SignInPage {
-        layout: Layout::new(""),
-        message: None,
-    })
-}
-
-/// Sign-in is answered honestly until accounts exist: nothing is pretended.
-pub async fn sign_in_submit() -> Response {
-    let page = SignInPage {
-        layout: Layout::new(""),
-        message: Some("账户与登录功能尚在建设中，暂时无法登录。".into()),
-    };
-    (StatusCode::SERVICE_UNAVAILABLE, render(&page)).into_response()
 }
 
 #[derive(Template)]
@@ -106,7 +126,7 @@ pub fn error_page(
     request_id: Option<&str>,
 ) -> Response {
     let page = ErrorPage {
-        layout: Layout::new(""),
+        layout: Layout::anonymous(),
         title,
         message,
         request_id,

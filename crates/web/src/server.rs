@@ -47,6 +47,25 @@ pub struct AppState {
     pub db: Db,
     /// Server settings.
     pub config: Arc<WebConfig>,
+    /// How long sessions last.
+    pub session_policy: minzheng_access::sessions::SessionPolicy,
+    /// Whether cookies carry the `Secure` flag (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Who delivers queued messages.
+    pub sender: Arc<dyn minzheng_access::notify::Sender>,
+}
+
+impl AppState {
+    /// A state with the default session policy and the built-in (log) sender.
+    pub fn new(db: Db, config: WebConfig) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+            session_policy: minzheng_access::sessions::SessionPolicy::default(),
+            secure_cookies: false,
+            sender: Arc::new(minzheng_access::notify::LogSender),
+        }
+    }
 }
 
 impl AppState {
@@ -84,17 +103,17 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(pages::home))
-        .route("/sign-in", get(pages::sign_in).post(pages::sign_in_submit))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/api/v1", get(api::api_root))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(pages::api_docs))
-        .route("/assets/{*path}", get(assets::asset));
+        .route("/assets/{*path}", get(assets::asset))
+        .merge(crate::access_pages::routes());
     for area in AREAS {
         r = r.route(
             &format!("/{}", area.id),
-            get(move || async move { pages::area_page(area) }),
+            get(move |auth: crate::auth::Auth| async move { pages::area_page(area, &auth) }),
         );
     }
     r.fallback(pages::not_found)
@@ -145,7 +164,8 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             config.request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
-    routes.with_state(state).layer(middleware)
+    let auth = axum::middleware::from_fn_with_state(state.clone(), crate::auth::middleware);
+    routes.layer(auth).with_state(state).layer(middleware)
 }
 
 /// The whole application: routes and middleware.
@@ -159,13 +179,47 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let worker = tokio::spawn(delivery_worker(state.clone()));
     let app = router(state);
-    axum::serve(
+    let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    worker.abort();
+    result
+}
+
+/// How often the outbox is checked for due messages.
+const DELIVERY_EVERY: Duration = Duration::from_secs(2);
+
+/// Delivers queued messages in the background; every instance runs one, claims keep them apart.
+async fn delivery_worker(state: AppState) {
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        minzheng_access::random_token(4).unwrap_or_default()
+    );
+    let mut tick = tokio::time::interval(DELIVERY_EVERY);
+    loop {
+        tick.tick().await;
+        let db = state.db.clone();
+        let sender = state.sender.clone();
+        let name = worker.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            minzheng_access::notify::deliver_due(&db, sender.as_ref(), &name, chrono::Utc::now())
+        })
+        .await;
+        match result {
+            Ok(Ok(r)) if r.sent + r.failed > 0 => {
+                tracing::info!(sent = r.sent, failed = r.failed, "outbox pass")
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "outbox pass failed"),
+            Err(e) => tracing::warn!(error = %e, "outbox worker panicked"),
+        }
+    }
 }
 
 /// A running server for tests and tools: its address and a handle that stops it.

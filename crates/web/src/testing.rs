@@ -5,7 +5,6 @@ use crate::{AppState, Running, WebConfig, spawn};
 use minzheng_store::Db;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 
 /// The whole application on 127.0.0.1:0 with its own runtime, so the test itself stays a plain
 /// blocking test (the PostgreSQL driver must not be called from inside an async task).
@@ -34,10 +33,7 @@ impl TestServer {
             .build()
             .expect("test runtime");
         let running = runtime
-            .block_on(spawn(AppState {
-                db,
-                config: Arc::new(config),
-            }))
+            .block_on(spawn(AppState::new(db, config)))
             .expect("start test server");
         TestServer {
             addr: running.addr,
@@ -155,5 +151,107 @@ fn parse(raw: &[u8]) -> TestResponse {
         status,
         headers,
         body,
+    }
+}
+
+/// A client that keeps cookies and the CSRF token of the last page, like a browser with forms.
+pub struct Browser {
+    addr: SocketAddr,
+    cookies: Vec<(String, String)>,
+    /// The CSRF token found in the last page that had a form.
+    pub csrf: Option<String>,
+}
+
+impl Browser {
+    /// A fresh browser for the server at `addr`.
+    pub fn new(addr: SocketAddr) -> Browser {
+        Browser {
+            addr,
+            cookies: Vec::new(),
+            csrf: None,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn absorb(&mut self, r: &TestResponse) {
+        for (k, v) in &r.headers {
+            if k != "set-cookie" {
+                continue;
+            }
+            let pair = v.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(n, _)| n != name);
+                if !value.is_empty() && !v.contains("Max-Age=0") {
+                    self.cookies.push((name.to_owned(), value.to_owned()));
+                }
+            }
+        }
+        let text = r.text();
+        if let Some(i) = text.find("name=\"_csrf\" value=\"") {
+            let rest = &text[i + 20..];
+            if let Some(end) = rest.find('"') {
+                self.csrf = Some(rest[..end].to_owned());
+            }
+        }
+    }
+
+    /// The value of a cookie the server set.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// GET with the cookies.
+    pub fn get(&mut self, path: &str) -> TestResponse {
+        let c = self.cookie_header();
+        let r = request(self.addr, "GET", path, &[("cookie", &c)], b"");
+        self.absorb(&r);
+        r
+    }
+
+    /// POSTs a form with the cookies and the page's CSRF token.
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone().unwrap_or_default();
+        all.push(("_csrf", &csrf));
+        self.post_raw(path, &all)
+    }
+
+    /// POSTs a form exactly as given (no CSRF token added).
+    pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let body = serde_urlencoded::to_string(fields).unwrap_or_default();
+        let c = self.cookie_header();
+        let r = request(
+            self.addr,
+            "POST",
+            path,
+            &[
+                ("cookie", &c),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        );
+        self.absorb(&r);
+        r
+    }
+
+    /// Signs a staff member in through the sign-in form; panics if refused.
+    pub fn sign_in(&mut self, username: &str, password: &str) {
+        self.get("/sign-in");
+        let r = self.post_form(
+            "/sign-in",
+            &[("username", username), ("password", password)],
+        );
+        assert_eq!(r.status, 303, "sign-in of {username} refused: {}", r.text());
+        assert!(self.cookie(crate::auth::SESSION_COOKIE).is_some());
     }
 }

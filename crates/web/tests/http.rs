@@ -3,7 +3,6 @@
 use minzheng_store::testing::{databases, empty_databases};
 use minzheng_web::testing::{TestServer, get, request};
 use minzheng_web::{AppState, WebConfig, routes, with_middleware};
-use std::sync::Arc;
 
 #[test]
 fn health_readiness_home_and_errors_speak_chinese() {
@@ -69,8 +68,11 @@ fn health_readiness_home_and_errors_speak_chinese() {
                 &[("content-type", "application/x-www-form-urlencoded")],
                 b"username=a&password=b",
             );
-            assert_eq!(refused.status, 503);
-            assert!(refused.text().contains("尚在建设中"));
+            assert_eq!(
+                refused.status, 403,
+                "{label}: a form post without the CSRF token"
+            );
+            assert!(refused.text().contains("请求已失效"));
 
             let root = get(addr, "/api/v1").json();
             assert_eq!(root["name"], "minzheng");
@@ -120,13 +122,10 @@ async fn oversized_bodies_and_panics_get_clear_answers() {
         max_body_bytes: 1024,
         ..WebConfig::default()
     };
-    let state = AppState {
-        db: t.db.clone(),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(t.db.clone(), config);
     let app = with_middleware(
         routes().route("/boom", axum::routing::get(boom)).route(
-            "/echo",
+            "/api/test/echo",
             axum::routing::post(|body: axum::body::Bytes| async move { body.len().to_string() }),
         ),
         state,
@@ -137,8 +136,8 @@ async fn oversized_bodies_and_panics_get_clear_answers() {
     let (boom, big, small) = tokio::task::spawn_blocking(move || {
         (
             get(addr, "/boom"),
-            request(addr, "POST", "/echo", &[], &vec![b'x'; 4096]),
-            request(addr, "POST", "/echo", &[], b"12345"),
+            request(addr, "POST", "/api/test/echo", &[], &vec![b'x'; 4096]),
+            request(addr, "POST", "/api/test/echo", &[], b"12345"),
         )
     })
     .await
@@ -172,12 +171,9 @@ fn uploads_stream_into_the_attachment_store_and_refusals_leave_nothing() {
             max_body_bytes: 4 * 1024 * 1024,
             ..WebConfig::default()
         };
-        let state = AppState {
-            db: t.db.clone(),
-            config: Arc::new(config),
-        };
+        let state = AppState::new(t.db.clone(), config);
         let app = with_middleware(
-            routes().route("/upload", axum::routing::post(upload_route)),
+            routes().route("/api/test/upload", axum::routing::post(upload_route)),
             state,
         );
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -193,17 +189,23 @@ fn uploads_stream_into_the_attachment_store_and_refusals_leave_nothing() {
 
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend((0..300 * 1024).map(|i| (i % 7) as u8));
-        let ok = request(addr, "POST", "/upload", &[], &png);
+        let ok = request(addr, "POST", "/api/test/upload", &[], &png);
         assert_eq!(ok.status, 200, "{}: {}", t.label, ok.text());
         assert_eq!(ok.json()["size_bytes"], png.len() as u64);
         assert_eq!(ok.json()["content_type"], "image/png");
 
         let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
         big.extend(std::iter::repeat_n(1_u8, 2 * 1024 * 1024));
-        let refused = request(addr, "POST", "/upload", &[], &big);
+        let refused = request(addr, "POST", "/api/test/upload", &[], &big);
         assert_eq!(refused.status, 400, "{}", t.label);
         assert!(refused.text().contains("文件过大"), "{}", refused.text());
-        let wrong = request(addr, "POST", "/upload", &[], b"<html>not a photo</html>");
+        let wrong = request(
+            addr,
+            "POST",
+            "/api/test/upload",
+            &[],
+            b"<html>not a photo</html>",
+        );
         assert_eq!(wrong.status, 400);
         assert!(wrong.text().contains("不支持的文件类型"));
 
