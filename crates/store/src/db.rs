@@ -471,6 +471,21 @@ impl Tx<'_> {
     }
 }
 
+/// What the bulk loader writes through.
+pub(crate) enum TxBulk<'t, 'a> {
+    Sqlite(&'a rusqlite::Connection),
+    Pg(&'t mut postgres::Transaction<'a>),
+}
+
+impl<'a> Tx<'a> {
+    pub(crate) fn bulk_target(&mut self) -> TxBulk<'_, 'a> {
+        match &mut self.inner {
+            TxInner::Sqlite(c) => TxBulk::Sqlite(c),
+            TxInner::Pg { tx, .. } => TxBulk::Pg(tx),
+        }
+    }
+}
+
 fn short(sql: &str) -> String {
     let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.chars().take(120).collect()

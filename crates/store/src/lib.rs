@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod backup;
+mod bulk;
 mod db;
 mod error;
 pub mod migrations;

@@ -1,0 +1,10 @@
+//! The vocabulary every area of minzheng shares: validated identifiers, the region tree,
+//! the working-day calendar, money in fen and dated policy parameters.
+//!
+//! Pure and synchronous: no I/O, no database. Reference data is compiled in (from `data/`
+//! at the repository root) or handed in by `store`, so every caller sees the same rules.
+
+pub mod county_codes;
+pub mod credit_code;
+pub mod id_number;
+pub mod mask;
