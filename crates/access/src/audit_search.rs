@@ -67,7 +67,13 @@ pub fn search(
     q: &AuditQuery,
 ) -> Result<Vec<AuditRow>, AccessError> {
     viewer.require(Action::AuditRead)?;
-    let subject = blank(&q.id_number).map(|n| subject_key(&n.to_uppercase()));
+    let subject = blank(&q.id_number).map(|n| {
+        let today = minzheng_kernel::id_number::china_today();
+        match minzheng_kernel::id_number::IdNumber::parse(&n, today) {
+            Ok(p) => subject_key(p.id_number.as_str()),
+            Err(_) => subject_key(&n.to_uppercase()),
+        }
+    });
     let rows = tx.query(
         "SELECT seq, at, actor, role, action, record_type, record_id, address, request_id, detail FROM audit_log
          WHERE ($1 IS NULL OR actor = $1)

@@ -46,13 +46,23 @@ impl Tx<'_> {
         let cols = columns.join(", ");
         match self.bulk_target() {
             TxBulk::Sqlite(c) => {
-                let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-                let sql = format!("INSERT INTO {table} ({cols}) VALUES ({})", placeholders.join(", "));
-                let mut stmt = c.prepare_cached(&sql).map_err(|e| StoreError::sql(&sql, e))?;
+                let placeholders: Vec<String> =
+                    (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({cols}) VALUES ({})",
+                    placeholders.join(", ")
+                );
+                let mut stmt = c
+                    .prepare_cached(&sql)
+                    .map_err(|e| StoreError::sql(&sql, e))?;
                 let mut n = 0_u64;
                 for row in rows {
                     if row.len() != columns.len() {
-                        return Err(StoreError::Params { sql: sql.clone(), expected: columns.len(), given: row.len() });
+                        return Err(StoreError::Params {
+                            sql: sql.clone(),
+                            expected: columns.len(),
+                            given: row.len(),
+                        });
                     }
                     for (i, v) in row.into_iter().enumerate() {
                         let v = match v {
@@ -63,7 +73,8 @@ impl Tx<'_> {
                             Value::Bytes(b) => rusqlite::types::Value::Blob(b),
                             Value::Float(f) => rusqlite::types::Value::Real(f),
                         };
-                        stmt.raw_bind_parameter(i + 1, v).map_err(|e| StoreError::sql(&sql, e))?;
+                        stmt.raw_bind_parameter(i + 1, v)
+                            .map_err(|e| StoreError::sql(&sql, e))?;
                     }
                     stmt.raw_execute().map_err(|e| StoreError::sql(&sql, e))?;
                     n += 1;
@@ -77,7 +88,11 @@ impl Tx<'_> {
                 let mut n = 0_u64;
                 for row in rows {
                     if row.len() != columns.len() {
-                        return Err(StoreError::Params { sql: sql.clone(), expected: columns.len(), given: row.len() });
+                        return Err(StoreError::Params {
+                            sql: sql.clone(),
+                            expected: columns.len(),
+                            given: row.len(),
+                        });
                     }
                     for (i, v) in row.iter().enumerate() {
                         if i > 0 {
@@ -88,11 +103,15 @@ impl Tx<'_> {
                     buf.push(b'\n');
                     n += 1;
                     if buf.len() >= 1 << 20 {
-                        writer.write_all(&buf).map_err(|e| StoreError::Io(format!("COPY {table}: {e}")))?;
+                        writer
+                            .write_all(&buf)
+                            .map_err(|e| StoreError::Io(format!("COPY {table}: {e}")))?;
                         buf.clear();
                     }
                 }
-                writer.write_all(&buf).map_err(|e| StoreError::Io(format!("COPY {table}: {e}")))?;
+                writer
+                    .write_all(&buf)
+                    .map_err(|e| StoreError::Io(format!("COPY {table}: {e}")))?;
                 writer.finish().map_err(|e| StoreError::sql(&sql, e))?;
                 Ok(n)
             }

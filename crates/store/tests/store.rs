@@ -414,7 +414,13 @@ fn bulk_insert_loads_awkward_values_exactly_and_rolls_back_whole() {
             ))
         })
         .unwrap();
-        let names = ["tab\there", "line\nbreak", "back\\slash", "华润·凌江社区", "㭎"];
+        let names = [
+            "tab\there",
+            "line\nbreak",
+            "back\\slash",
+            "华润·凌江社区",
+            "㭎",
+        ];
         let n = t
             .write(|tx| {
                 tx.bulk_insert(
@@ -423,7 +429,11 @@ fn bulk_insert_loads_awkward_values_exactly_and_rolls_back_whole() {
                     &mut (0..10_000_i64).map(|i| {
                         vec![
                             Value::Int(i),
-                            if i % 7 == 0 { Value::Null } else { Value::Text(names[i as usize % 5].into()) },
+                            if i % 7 == 0 {
+                                Value::Null
+                            } else {
+                                Value::Text(names[i as usize % 5].into())
+                            },
                             Value::Bool(i % 2 == 0),
                             Value::Bytes(vec![(i % 256) as u8, 0, 92]),
                         ]
@@ -433,25 +443,51 @@ fn bulk_insert_loads_awkward_values_exactly_and_rolls_back_whole() {
             .unwrap();
         assert_eq!(n, 10_000, "{}", t.label);
         let rows = t
-            .read(|tx| tx.query("SELECT id, name, flag, data FROM b WHERE id IN (1, 2, 3, 7, 9) ORDER BY id", params![]))
+            .read(|tx| {
+                tx.query(
+                    "SELECT id, name, flag, data FROM b WHERE id IN (1, 2, 3, 7, 9) ORDER BY id",
+                    params![],
+                )
+            })
             .unwrap();
         let got: Vec<(i64, Option<String>, bool, Vec<u8>)> = rows
             .iter()
-            .map(|r| (r.get(0).unwrap(), r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap()))
+            .map(|r| {
+                (
+                    r.get(0).unwrap(),
+                    r.get(1).unwrap(),
+                    r.get(2).unwrap(),
+                    r.get(3).unwrap(),
+                )
+            })
             .collect();
-        assert_eq!(got[0], (1, Some("line\nbreak".into()), false, vec![1, 0, 92]), "{}", t.label);
+        assert_eq!(
+            got[0],
+            (1, Some("line\nbreak".into()), false, vec![1, 0, 92]),
+            "{}",
+            t.label
+        );
         assert_eq!(got[1].1.as_deref(), Some("back\\slash"));
         assert_eq!(got[2].1.as_deref(), Some("华润·凌江社区"));
         assert_eq!(got[3].1, None);
         assert_eq!(got[4].1.as_deref(), Some("㭎"));
         let failed: Result<u64, StoreError> = t.write(|tx| {
-            tx.bulk_insert("b", &["id", "name", "flag", "data"], &mut (20_000..20_010_i64).map(|i| {
-                vec![Value::Int(i), Value::Null, Value::Bool(true), Value::Null]
-            }))?;
+            tx.bulk_insert(
+                "b",
+                &["id", "name", "flag", "data"],
+                &mut (20_000..20_010_i64)
+                    .map(|i| vec![Value::Int(i), Value::Null, Value::Bool(true), Value::Null]),
+            )?;
             Err(StoreError::Io("deliberate".into()))
         });
         assert!(failed.is_err());
-        let count: i64 = t.read(|tx| tx.query_one("SELECT COUNT(*) FROM b", params![])?.get(0)).unwrap();
-        assert_eq!(count, 10_000, "{}: nothing of the failed load stays", t.label);
+        let count: i64 = t
+            .read(|tx| tx.query_one("SELECT COUNT(*) FROM b", params![])?.get(0))
+            .unwrap();
+        assert_eq!(
+            count, 10_000,
+            "{}: nothing of the failed load stays",
+            t.label
+        );
     }
 }

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use minzheng_access::accounts::{self, Account, AccountFilter, NewAccount};
 use minzheng_access::audit_search::{self, AuditQuery, AuditRow};
 use minzheng_access::notify::{self, Message};
-use minzheng_access::{AccessError, Action, Role, otp, sessions, sign_in};
+use minzheng_access::{AccessError, Action, Role, citizens, otp, sessions, sign_in};
 use serde::Deserialize;
 
 /// The routes of this module.
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/citizen/code", post(citizen_request_code))
         .route("/citizen/sign-in", post(citizen_sign_in))
         .route("/citizen", get(citizen_home))
+        .route("/citizen/id-number", post(citizen_bind))
 }
 
 async fn blocking<T: Send + 'static>(
@@ -670,10 +671,61 @@ async fn citizen_sign_in(
 #[template(path = "access/citizen_home.html")]
 struct CitizenHomePage {
     layout: Layout,
+    profile: citizens::CitizenProfile,
+    error: Option<String>,
+    id_input: String,
+    name_input: String,
 }
 
-async fn citizen_home(auth: Auth, _citizen: Citizen) -> Response {
-    render(&CitizenHomePage {
+async fn citizen_home(
+    State(state): State<AppState>,
+    auth: Auth,
+    citizen: Citizen,
+) -> Result<Response, WebError> {
+    let me = citizen.principal.clone();
+    let profile = blocking(&state, false, move |tx| citizens::profile(tx, &me)).await?;
+    Ok(render(&CitizenHomePage {
         layout: Layout::new("", &auth),
+        profile,
+        error: None,
+        id_input: String::new(),
+        name_input: String::new(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct BindForm {
+    id_number: String,
+    real_name: String,
+}
+
+async fn citizen_bind(
+    State(state): State<AppState>,
+    auth: Auth,
+    citizen: Citizen,
+    Form(f): Form<BindForm>,
+) -> Result<Response, WebError> {
+    let me = citizen.principal.clone();
+    let (id, name) = (f.id_number.clone(), f.real_name.clone());
+    let today = minzheng_kernel::id_number::china_today();
+    match blocking(&state, true, move |tx| {
+        citizens::bind_id_number(tx, &me, &id, &name, today)
     })
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/citizen").into_response()),
+        Err(AccessError::Internal(c)) => Err(WebError::Internal(c)),
+        Err(e) => {
+            let me = citizen.principal.clone();
+            let profile = blocking(&state, false, move |tx| citizens::profile(tx, &me)).await?;
+            let page = CitizenHomePage {
+                layout: Layout::new("", &auth),
+                profile,
+                error: Some(e.to_string()),
+                id_input: f.id_number,
+                name_input: f.real_name,
+            };
+            Ok((StatusCode::BAD_REQUEST, render(&page)).into_response())
+        }
+    }
 }

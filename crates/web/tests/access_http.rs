@@ -267,6 +267,36 @@ fn citizens_sign_in_by_code_and_see_only_their_own_pages() {
         );
         assert_eq!(r.status, 303, "{}: {}", t.label, r.text());
         assert_eq!(c.get("/citizen").status, 200);
+        let birth = chrono::NaiveDate::from_ymd_opt(1990, 3, 7).unwrap();
+        let id = minzheng_kernel::id_number::IdNumber::generate("500103", birth, 123).unwrap();
+        let bad = c.post_form(
+            "/citizen/id-number",
+            &[("real_name", "张三"), ("id_number", "500103199003071230")],
+        );
+        assert_eq!(bad.status, 400, "{}", t.label);
+        assert!(bad.text().contains("校验"), "{}", bad.text());
+        let typed = format!(" {} ", id.as_str().to_lowercase());
+        let ok = c.post_form(
+            "/citizen/id-number",
+            &[("real_name", "张三"), ("id_number", &typed)],
+        );
+        assert_eq!(ok.status, 303, "{}: {}", t.label, ok.text());
+        let home = c.get("/citizen").text();
+        assert!(
+            home.contains(&id.masked()) && !home.contains(id.as_str()),
+            "{}: shown masked",
+            t.label
+        );
+        let stored: String = t
+            .read(|tx| {
+                tx.query_one(
+                    "SELECT id_number FROM account WHERE phone = '13900001234'",
+                    params![],
+                )?
+                .get(0)
+            })
+            .unwrap();
+        assert_eq!(stored, id.as_str(), "{}: stored canonical", t.label);
         assert_eq!(
             c.get("/admin/accounts").status,
             403,
