@@ -1,5 +1,6 @@
 //! `minzheng`: the one binary of the platform. Every command runs the same services as the web.
 
+mod bench;
 mod config;
 mod demo;
 mod user;
@@ -47,6 +48,11 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Runs a named benchmark scenario and prints its figures (table and one JSON line).
+    Bench {
+        #[command(subcommand)]
+        scenario: bench::BenchCommand,
+    },
     /// Manages staff accounts (as the system: every scope).
     User {
         #[command(subcommand)]
@@ -70,6 +76,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), String> {
     let vars: Vec<(String, String)> = std::env::vars().collect();
     let mut config = Config::load(cli.config.as_deref(), &vars)?;
+    let cli_url = cli.database_url.clone();
     if let Some(url) = cli.database_url {
         config.database_url = url;
     }
@@ -124,6 +131,12 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(&config, demo),
+        Command::Bench { scenario } => {
+            let url = std::env::var("MINZHENG_DATABASE_URL")
+                .ok()
+                .or(cli_url.clone());
+            bench::run(url.as_deref(), scenario)
+        }
         Command::User { command } => {
             let db = open_migrated(&config)?;
             user::run(&db, command)

@@ -9,7 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Serve(Child);
@@ -25,7 +29,13 @@ fn serve(url: &str, port: u16, dir: &std::path::Path) -> (Serve, SocketAddr) {
     let child = Command::new(env!("CARGO_BIN_EXE_minzheng"))
         .current_dir(dir)
         .env_remove("MINZHENG_DATABASE_URL")
-        .args(["--database-url", url, "serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--database-url",
+            url,
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -60,16 +70,29 @@ fn two_serve_processes_share_sessions_and_deliver_each_message_once() {
         let r = on_a.post_form("/citizen/code", &[("phone", "13700000001")]);
         assert_eq!(r.status, 200, "{}: {}", t.label, r.text());
         let body: String = t
-            .read(|tx| tx.query_one("SELECT body FROM notification WHERE recipient = '13700000001'", params![])?.get(0))
+            .read(|tx| {
+                tx.query_one(
+                    "SELECT body FROM notification WHERE recipient = '13700000001'",
+                    params![],
+                )?
+                .get(0)
+            })
             .unwrap();
-        let code: String = body.chars().filter(|c| c.is_ascii_digit()).take(6).collect();
+        let code: String = body
+            .chars()
+            .filter(|c| c.is_ascii_digit())
+            .take(6)
+            .collect();
         let csrf = on_a.cookie("mz_csrf").unwrap().to_owned();
         let form = format!("phone=13700000001&code={code}&_csrf={csrf}");
         let signed = request(
             b,
             "POST",
             "/citizen/sign-in",
-            &[("cookie", &format!("mz_csrf={csrf}")), ("content-type", "application/x-www-form-urlencoded")],
+            &[
+                ("cookie", &format!("mz_csrf={csrf}")),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
             form.as_bytes(),
         );
         assert_eq!(signed.status, 303, "{}: {}", t.label, signed.text());
@@ -79,15 +102,33 @@ fn two_serve_processes_share_sessions_and_deliver_each_message_once() {
             .and_then(|kv| kv.strip_prefix("mz_session="))
             .unwrap()
             .to_owned();
-        let on_a_again = request(a, "GET", "/citizen", &[("cookie", &format!("mz_session={session}"))], b"");
-        assert_eq!(on_a_again.status, 200, "{}: A honours the session B opened", t.label);
+        let on_a_again = request(
+            a,
+            "GET",
+            "/citizen",
+            &[("cookie", &format!("mz_session={session}"))],
+            b"",
+        );
+        assert_eq!(
+            on_a_again.status, 200,
+            "{}: A honours the session B opened",
+            t.label
+        );
 
         // Queue messages directly and let both instances' workers deliver them.
         let now = chrono::Utc::now();
         let ctx = minzheng_store::audit::AuditContext::system("test");
         t.write(|tx| {
             for i in 0..50 {
-                minzheng_access::notify::enqueue(tx, &ctx, minzheng_access::notify::Channel::Sms, "13700000002", "通知", &format!("{i}"), now)?;
+                minzheng_access::notify::enqueue(
+                    tx,
+                    &ctx,
+                    minzheng_access::notify::Channel::Sms,
+                    "13700000002",
+                    "通知",
+                    &format!("{i}"),
+                    now,
+                )?;
             }
             Ok::<_, minzheng_access::AccessError>(())
         })
@@ -96,16 +137,34 @@ fn two_serve_processes_share_sessions_and_deliver_each_message_once() {
         loop {
             let (queued, twice): (i64, i64) = t
                 .read(|tx| {
-                    let q = tx.query_one("SELECT COUNT(*) FROM notification WHERE status <> 'sent'", params![])?.get(0)?;
-                    let d = tx.query_one("SELECT COUNT(*) FROM notification WHERE attempts <> 1", params![])?.get(0)?;
+                    let q = tx
+                        .query_one(
+                            "SELECT COUNT(*) FROM notification WHERE status <> 'sent'",
+                            params![],
+                        )?
+                        .get(0)?;
+                    let d = tx
+                        .query_one(
+                            "SELECT COUNT(*) FROM notification WHERE attempts <> 1",
+                            params![],
+                        )?
+                        .get(0)?;
                     Ok::<_, minzheng_store::StoreError>((q, d))
                 })
                 .unwrap();
             if queued == 0 {
-                assert_eq!(twice, 0, "{}: every message delivered in exactly one attempt", t.label);
+                assert_eq!(
+                    twice, 0,
+                    "{}: every message delivered in exactly one attempt",
+                    t.label
+                );
                 break;
             }
-            assert!(Instant::now() < deadline, "{}: {queued} messages still queued", t.label);
+            assert!(
+                Instant::now() < deadline,
+                "{}: {queued} messages still queued",
+                t.label
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
         let _ = std::fs::remove_dir_all(&dir);
