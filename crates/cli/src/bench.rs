@@ -116,10 +116,10 @@ struct Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         self.db.close();
-        if let Some((admin, name)) = &self.drop_pg {
-            if let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        if let Some((admin, name)) = &self.drop_pg
+            && let Ok(mut c) = postgres::Client::connect(admin, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
         if let Some(d) = &self.dir {
             let _ = std::fs::remove_dir_all(d);
