@@ -1,6 +1,7 @@
 //! `minzheng`: the one binary of the platform. Every command runs the same services as the web.
 
 mod bench;
+mod check;
 mod config;
 mod demo;
 mod user;
@@ -52,6 +53,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         scenario: bench::BenchCommand,
+    },
+    /// Checks ID numbers or credit codes, one per line on standard input, one JSON line out each.
+    Check {
+        #[command(subcommand)]
+        kind: check::CheckCommand,
     },
     /// Manages staff accounts (as the system: every scope).
     User {
@@ -131,6 +137,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo, .. } => serve(&config, demo),
+        Command::Check { kind } => check::run(kind),
         Command::Bench { scenario } => {
             let url = std::env::var("MINZHENG_DATABASE_URL")
                 .ok()

@@ -13,8 +13,8 @@ use utoipa::{OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "minzheng API", description = "重庆市民政综合服务平台数据接口"),
-    paths(api_root, healthz, readyz),
-    tags((name = "platform", description = "平台状态"))
+    paths(api_root, healthz, readyz, crate::tools::api_id_numbers, crate::tools::api_credit_codes),
+    tags((name = "platform", description = "平台状态"), (name = "tools", description = "校验工具"))
 )]
 pub struct ApiDoc;
 

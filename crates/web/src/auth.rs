@@ -164,6 +164,12 @@ pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next:
             }
         };
         if expected.is_none() || given != expected {
+            if req.uri().path().starts_with("/api/") {
+                let e = WebError::Forbidden(
+                    "请求缺少有效的 CSRF 令牌（请在 X-CSRF-Token 头中提供）".into(),
+                );
+                return crate::error::ApiError(e).into_response();
+            }
             return forbidden_csrf();
         }
     }
@@ -287,4 +293,25 @@ impl From<AccessError> for WebError {
 /// The session policy the server applies (kept with the state so tests can shorten it).
 pub fn default_policy() -> SessionPolicy {
     SessionPolicy::default()
+}
+
+/// A signed-in staff member calling the JSON API with their session (and the CSRF header);
+/// others get a JSON error, not a page.
+#[derive(Debug, Clone)]
+pub struct ApiStaff {
+    /// The staff member.
+    pub principal: Principal,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiStaff {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, state).await?;
+        match auth.principal {
+            Some(p) if p.role != Role::Citizen => Ok(ApiStaff { principal: p }),
+            Some(_) => Err(WebError::Forbidden("此接口仅供工作人员使用".into()).into()),
+            None => Err(WebError::Unauthorized.into()),
+        }
+    }
 }

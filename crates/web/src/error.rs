@@ -10,6 +10,9 @@ pub enum WebError {
     /// The record or page does not exist for this user.
     #[error("页面或记录不存在")]
     NotFound,
+    /// Not signed in (API calls; pages redirect instead).
+    #[error("请先登录")]
+    Unauthorized,
     /// Signed in, but not allowed; the message says what.
     #[error("{0}")]
     Forbidden(String),
@@ -37,6 +40,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
             WebError::NotYetAvailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -11,6 +11,7 @@ mod error;
 mod pages;
 mod server;
 pub mod testing;
+pub mod tools;
 pub mod upload;
 
 pub use areas::{AREAS, Area};

@@ -23,6 +23,8 @@ pub struct UserBadge {
     pub audit: bool,
     /// Whether the inbox link is shown.
     pub inbox: bool,
+    /// Whether the checking tools link is shown.
+    pub tools: bool,
 }
 
 /// What every page's frame needs.
@@ -53,6 +55,7 @@ impl Layout {
                 accounts: p.can(Action::AccountRead),
                 audit: p.can(Action::AuditRead),
                 inbox: p.can(Action::InboxRead),
+                tools: p.can(Action::ToolsUse),
             }),
             csrf: auth.csrf.clone(),
         }

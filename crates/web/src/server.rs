@@ -109,7 +109,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(pages::api_docs))
         .route("/assets/{*path}", get(assets::asset))
-        .merge(crate::access_pages::routes());
+        .merge(crate::access_pages::routes())
+        .merge(crate::tools::routes());
     for area in AREAS {
         r = r.route(
             &format!("/{}", area.id),

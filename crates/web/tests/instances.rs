@@ -54,28 +54,53 @@ fn two_instances_share_sessions_and_claim_each_job_once() {
         let session = on_a.cookie("mz_session").unwrap().to_owned();
         let mut on_b = Browser::new(b.addr);
         // Carry the cookie to the other instance, as a load balancer would.
-        let r = minzheng_web::testing::request(b.addr, "GET", "/account", &[("cookie", &format!("mz_session={session}"))], b"");
+        let r = minzheng_web::testing::request(
+            b.addr,
+            "GET",
+            "/account",
+            &[("cookie", &format!("mz_session={session}"))],
+            b"",
+        );
         assert_eq!(r.status, 200, "{}: instance B honours A's session", t.label);
         assert!(r.text().contains("市局"));
-        assert_eq!(on_b.get("/account").status, 303, "{}: without the cookie B asks to sign in", t.label);
+        assert_eq!(
+            on_b.get("/account").status,
+            303,
+            "{}: without the cookie B asks to sign in",
+            t.label
+        );
 
         let now = chrono::Utc::now();
         let ctx = minzheng_store::audit::AuditContext::system("test");
         t.write(|tx| {
             for i in 0..300 {
-                notify::enqueue(tx, &ctx, Channel::Sms, "13900000000", "通知", &format!("{i}"), now)?;
+                notify::enqueue(
+                    tx,
+                    &ctx,
+                    Channel::Sms,
+                    "13900000000",
+                    "通知",
+                    &format!("{i}"),
+                    now,
+                )?;
             }
             Ok::<_, AccessError>(())
         })
         .unwrap();
-        let sender = Arc::new(Counting { seen: Mutex::new(HashMap::new()) });
+        let sender = Arc::new(Counting {
+            seen: Mutex::new(HashMap::new()),
+        });
         let mut workers = Vec::new();
-        for (i, db) in [t.db.clone(), other.clone(), t.db.clone(), other.clone()].into_iter().enumerate() {
+        for (i, db) in [t.db.clone(), other.clone(), t.db.clone(), other.clone()]
+            .into_iter()
+            .enumerate()
+        {
             let sender = sender.clone();
             workers.push(std::thread::spawn(move || {
                 let mut sent = 0;
                 loop {
-                    let r = notify::deliver_due(&db, sender.as_ref(), &format!("w{i}"), now).unwrap();
+                    let r =
+                        notify::deliver_due(&db, sender.as_ref(), &format!("w{i}"), now).unwrap();
                     sent += r.sent;
                     if r.sent == 0 {
                         return sent;
@@ -87,9 +112,19 @@ fn two_instances_share_sessions_and_claim_each_job_once() {
         let seen = sender.seen.lock().unwrap();
         assert_eq!(total, 300, "{}", t.label);
         assert_eq!(seen.len(), 300, "{}: every message delivered", t.label);
-        assert!(seen.values().all(|n| *n == 1), "{}: none delivered twice", t.label);
+        assert!(
+            seen.values().all(|n| *n == 1),
+            "{}: none delivered twice",
+            t.label
+        );
         let queued: i64 = t
-            .read(|tx| tx.query_one("SELECT COUNT(*) FROM notification WHERE status <> 'sent'", params![])?.get(0))
+            .read(|tx| {
+                tx.query_one(
+                    "SELECT COUNT(*) FROM notification WHERE status <> 'sent'",
+                    params![],
+                )?
+                .get(0)
+            })
             .unwrap();
         assert_eq!(queued, 0);
         drop(a);
