@@ -9,3 +9,4 @@ pub mod county_codes;
 pub mod credit_code;
 pub mod id_number;
 pub mod mask;
+pub mod params;
