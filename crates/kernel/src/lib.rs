@@ -10,3 +10,5 @@ pub mod credit_code;
 pub mod id_number;
 pub mod mask;
 pub mod params;
+pub mod pinyin_keys;
+pub mod region;
