@@ -108,6 +108,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => {
             let db = open(&config)?;
             let report = migrations::migrate(&db).map_err(|e| e.to_string())?;
+            let seeded = db
+                .write(minzheng_reference::parameters::sync_seed)
+                .map_err(|e| e.to_string())?;
+            println!("政策参数：新增 {seeded} 行");
             println!(
                 "已应用 {} 个迁移，原有 {} 个",
                 report.applied.len(),
@@ -174,6 +178,12 @@ fn open_migrated(config: &Config) -> Result<Db, String> {
     let report = migrations::migrate(&db).map_err(|e| e.to_string())?;
     if !report.applied.is_empty() {
         tracing::info!(applied = ?report.applied, "database migrated");
+    }
+    let seeded = db
+        .write(minzheng_reference::parameters::sync_seed)
+        .map_err(|e| e.to_string())?;
+    if seeded > 0 {
+        tracing::info!(rows = seeded, "policy parameters seeded");
     }
     Ok(db)
 }
