@@ -90,7 +90,7 @@ fn check_reach(actor: &Principal, role: Role, scope: &str) -> Result<(), AccessE
             role.name_zh()
         )));
     }
-    if !scope.starts_with(&actor.scope_code) {
+    if !actor.scope().contains(scope) {
         return Err(AccessError::Forbidden(format!(
             "管理辖区 {scope} 的账户（您的辖区为 {}）",
             actor.scope_code

@@ -2,6 +2,7 @@
 
 use crate::AccessError;
 use crate::roles::{Action, Role};
+use minzheng_kernel::region::{RegionScope, RegionTree};
 use minzheng_store::audit::AuditContext;
 
 /// A region scope: the set of 12-digit codes a user may see, as code prefixes.
@@ -107,9 +108,23 @@ impl Principal {
         }
     }
 
-    /// The scope the account's queries are limited to.
+    /// The scope the account's queries are limited to, as of today's region tree: after the
+    /// 2025 division change a 两江新区 account also sees the streets that moved in with their old
+    /// codes, and an account of an abolished district sees nothing until it is re-scoped.
     pub fn scope(&self) -> Scope {
-        Scope::prefix(&self.scope_code)
+        self.scope_on(minzheng_kernel::id_number::china_today())
+    }
+
+    /// The scope as of a given day (what tests and recomputations of the past use).
+    pub fn scope_on(&self, date: chrono::NaiveDate) -> Scope {
+        // The whole system, and the city, need no tree walk: every code starts with them.
+        if self.scope_code.len() <= 2 {
+            return Scope::prefix(&self.scope_code);
+        }
+        match RegionScope::parse(&self.scope_code) {
+            Ok(scope) => Scope::prefixes(RegionTree::chongqing().scope_prefixes(scope, date)),
+            Err(_) => Scope::prefix(&self.scope_code),
+        }
     }
 
     /// How this principal appears in the audit log.
@@ -138,5 +153,44 @@ mod tests {
         assert_eq!(values, vec!["500103", "500103:", "500112001", "500112001:"]);
         assert!(s.contains("500103001001") && !s.contains("500104001001"));
         assert_eq!(Scope::prefix("").sql("c", 1).0, "1 = 1");
+    }
+
+    #[test]
+    fn a_liangjiang_scope_covers_the_streets_that_moved_in_after_the_change() {
+        let p = Principal {
+            scope_code: "500157".into(),
+            ..Principal::system("t")
+        };
+        let before = p.scope_on(chrono::NaiveDate::from_ymd_opt(2025, 11, 5).unwrap());
+        assert!(
+            before.as_prefixes().is_empty(),
+            "两江新区 did not exist yet: {before:?}"
+        );
+        let after = p.scope_on(chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
+        // 水土街道 of 北碚区 (500109) moved to 两江新区 and keeps its code.
+        let shuitu = RegionTree::chongqing()
+            .nodes()
+            .iter()
+            .find(|n| n.name == "水土街道")
+            .map(|n| format!("{:012}", n.code.as_u64()))
+            .unwrap();
+        assert!(
+            shuitu.starts_with("500109") && after.contains(&shuitu),
+            "{after:?}"
+        );
+        let beibei = Principal {
+            scope_code: "500109".into(),
+            ..Principal::system("t")
+        };
+        assert!(
+            !beibei
+                .scope_on(chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap())
+                .contains(&shuitu)
+        );
+        assert!(
+            beibei
+                .scope_on(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap())
+                .contains(&shuitu)
+        );
     }
 }
