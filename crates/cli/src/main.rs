@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod config;
 mod demo;
+mod reference;
 mod user;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +59,16 @@ enum Command {
     Check {
         #[command(subcommand)]
         kind: check::CheckCommand,
+    },
+    /// The working-day calendar: add working days, count them, load a new year's notice.
+    Calendar {
+        #[command(subcommand)]
+        command: reference::CalendarCommand,
+    },
+    /// The region tree of Chongqing on any date.
+    Regions {
+        #[command(subcommand)]
+        command: reference::RegionsCommand,
     },
     /// Manages staff accounts (as the system: every scope).
     User {
@@ -142,6 +153,11 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Serve { demo, .. } => serve(&config, demo),
         Command::Check { kind } => check::run(kind),
+        Command::Calendar { command } => {
+            let db = open_migrated(&config)?;
+            reference::calendar(&db, command)
+        }
+        Command::Regions { command } => reference::regions(command),
         Command::Bench { scenario } => {
             let url = std::env::var("MINZHENG_DATABASE_URL")
                 .ok()

@@ -108,7 +108,8 @@ pub fn check_id_number(input: &str, today: NaiveDate, strict: bool) -> CheckRepo
                 region_code: n.region_code().to_owned(),
                 region_name: county.map(|c| c.latest_name().to_owned()),
                 region_known: county.is_some(),
-                converted_from_15: norms.contains(&crate::id_number::Normalization::ConvertedFrom15),
+                converted_from_15: norms
+                    .contains(&crate::id_number::Normalization::ConvertedFrom15),
                 masked: n.masked(),
             });
         }
@@ -150,14 +151,18 @@ mod tests {
     #[test]
     fn reports_say_what_was_typed_and_what_it_means() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-        let n = IdNumber::generate("500103", NaiveDate::from_ymd_opt(1990, 11, 30).unwrap(), 7).unwrap();
+        let n = IdNumber::generate("500103", NaiveDate::from_ymd_opt(1990, 11, 30).unwrap(), 7)
+            .unwrap();
         let typed = format!("\u{3000}{}", n.as_str());
         let r = check_id_number(&typed, today, false);
         assert!(r.valid);
         assert_eq!(r.normalized.as_deref(), Some(n.as_str()));
         assert_eq!(r.normalizations, vec!["去掉了首尾空白"]);
         let facts = r.id_number.unwrap();
-        assert_eq!((facts.sex, facts.age, facts.region_name.as_deref()), ("male", Some(35), Some("渝中区")));
+        assert_eq!(
+            (facts.sex, facts.age, facts.region_name.as_deref()),
+            ("male", Some(35), Some("渝中区"))
+        );
         let strict = check_id_number(&typed, today, true);
         assert!(!strict.valid && strict.reason.is_some());
         let last = n.as_str().chars().last().unwrap();
@@ -177,7 +182,13 @@ mod tests {
         assert!(c.valid, "{c:?}");
         assert_eq!(c.normalized.as_deref(), Some(code.as_str()));
         let facts = c.credit_code.unwrap();
-        assert_eq!((facts.registration_authority.as_str(), facts.region_code.as_str()), ("民政", "500103"));
+        assert_eq!(
+            (
+                facts.registration_authority.as_str(),
+                facts.region_code.as_str()
+            ),
+            ("民政", "500103")
+        );
         assert!(!check_credit_code(&code.as_str()[..17], false).valid);
     }
 }

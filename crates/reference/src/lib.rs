@@ -2,7 +2,9 @@
 //! sees the change: dated policy parameters and the holiday notices of years past the calendar
 //! that ships with the binary.
 
+pub mod calendar;
 pub mod parameters;
+pub mod regions;
 
 /// The one error type of this crate; `Display` is what the user reads.
 #[derive(Debug, thiserror::Error)]

@@ -57,7 +57,10 @@ pub fn sync_seed(tx: &mut Tx<'_>) -> Result<usize, ReferenceError> {
     let existing = parameter_set(tx)?;
     let mut added = 0;
     for row in ParamSet::builtin().rows() {
-        let present = existing.history(row.key.as_str(), &row.region_scope).iter().any(|r| r.valid_from == row.valid_from);
+        let present = existing
+            .history(row.key.as_str(), &row.region_scope)
+            .iter()
+            .any(|r| r.valid_from == row.valid_from);
         if !present {
             insert(tx, row, "seed", "system:seed")?;
             added += 1;
@@ -83,7 +86,10 @@ pub fn sync_seed(tx: &mut Tx<'_>) -> Result<usize, ReferenceError> {
 
 /// Every parameter row in the database as the set rules read: `value_of(key, region, date)`.
 pub fn parameter_set(tx: &mut Tx<'_>) -> Result<ParamSet, ReferenceError> {
-    let rows = tx.query(&format!("SELECT {COLUMNS} FROM policy_parameter ORDER BY id"), params![])?;
+    let rows = tx.query(
+        &format!("SELECT {COLUMNS} FROM policy_parameter ORDER BY id"),
+        params![],
+    )?;
     let parsed: Vec<ParamRow> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
     Ok(ParamSet::from_rows(parsed)?)
 }
@@ -117,7 +123,9 @@ fn parse_value(text: &str, unit: ParamUnit) -> Result<i64, ReferenceError> {
                 && frac.len() <= 2
                 && frac.chars().all(|c| c.is_ascii_digit());
             if !ok {
-                return Err(ReferenceError::Invalid(format!("金额“{t}”无效：应为元，最多两位小数，如 770 或 770.50")));
+                return Err(ReferenceError::Invalid(format!(
+                    "金额“{t}”无效：应为元，最多两位小数，如 770 或 770.50"
+                )));
             }
             let fen = format!("{frac:0<2}").parse::<i64>().unwrap_or(0);
             yuan.parse::<i64>()
@@ -126,13 +134,19 @@ fn parse_value(text: &str, unit: ParamUnit) -> Result<i64, ReferenceError> {
                 .and_then(|y| y.checked_add(fen))
                 .ok_or_else(|| ReferenceError::Invalid(format!("金额“{t}”过大")))
         }
-        _ => t.parse::<i64>().map_err(|_| ReferenceError::Invalid(format!("“{t}”应为整数（单位：{}）", unit.label_zh()))),
+        _ => t.parse::<i64>().map_err(|_| {
+            ReferenceError::Invalid(format!("“{t}”应为整数（单位：{}）", unit.label_zh()))
+        }),
     }
 }
 
 /// Adds a dated row that supersedes the key's earlier rows from `valid_from` on, for the scope.
 /// The key must exist (its unit is fixed); the same key, scope and date cannot be given twice.
-pub fn add(tx: &mut Tx<'_>, actor: &Principal, new: &NewParameter) -> Result<ParamRow, ReferenceError> {
+pub fn add(
+    tx: &mut Tx<'_>,
+    actor: &Principal,
+    new: &NewParameter,
+) -> Result<ParamRow, ReferenceError> {
     actor.require(Action::ParameterManage)?;
     let set = parameter_set(tx)?;
     let key = ParamKey::new(new.key.trim())?;
@@ -144,10 +158,14 @@ pub fn add(tx: &mut Tx<'_>, actor: &Principal, new: &NewParameter) -> Result<Par
         .ok_or_else(|| ReferenceError::Invalid(format!("参数 {} 不存在", key.as_str())))?;
     let scope = new.region_scope.trim().to_owned();
     if !scope.chars().all(|c| c.is_ascii_digit()) || ![0, 2, 4, 6, 9, 12].contains(&scope.len()) {
-        return Err(ReferenceError::Invalid("适用区划应为空（全国）或 2、4、6、9、12 位区划代码".into()));
+        return Err(ReferenceError::Invalid(
+            "适用区划应为空（全国）或 2、4、6、9、12 位区划代码".into(),
+        ));
     }
     if new.source.trim().is_empty() {
-        return Err(ReferenceError::Invalid("请填写依据（文件名称和文号）".into()));
+        return Err(ReferenceError::Invalid(
+            "请填写依据（文件名称和文号）".into(),
+        ));
     }
     let row = ParamRow {
         key,
@@ -167,7 +185,12 @@ pub fn add(tx: &mut Tx<'_>, actor: &Principal, new: &NewParameter) -> Result<Par
         AuditEntry {
             action: "parameter.add",
             record_type: "policy_parameter",
-            record_id: format!("{}@{}@{}", row.key.as_str(), row.region_scope, row.valid_from),
+            record_id: format!(
+                "{}@{}@{}",
+                row.key.as_str(),
+                row.region_scope,
+                row.valid_from
+            ),
             subject_key: None,
             before: None,
             after: Some(serde_json::json!({ "value": row.value.amount(), "unit": unit.code() })),

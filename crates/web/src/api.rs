@@ -13,8 +13,11 @@ use utoipa::{OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "minzheng API", description = "重庆市民政综合服务平台数据接口"),
-    paths(api_root, healthz, readyz, crate::tools::api_id_numbers, crate::tools::api_credit_codes),
-    tags((name = "platform", description = "平台状态"), (name = "tools", description = "校验工具"))
+    paths(api_root, healthz, readyz, crate::tools::api_id_numbers, crate::tools::api_credit_codes,
+        crate::reference_pages::api_add_workdays, crate::reference_pages::api_workdays,
+        crate::reference_pages::api_region, crate::reference_pages::api_parameter),
+    tags((name = "platform", description = "平台状态"), (name = "tools", description = "校验工具"),
+        (name = "reference", description = "日历、区划与政策参数"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ mod assets;
 pub mod auth;
 mod error;
 mod pages;
+mod reference_pages;
 mod server;
 pub mod testing;
 pub mod tools;

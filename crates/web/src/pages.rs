@@ -25,6 +25,8 @@ pub struct UserBadge {
     pub inbox: bool,
     /// Whether the checking tools link is shown.
     pub tools: bool,
+    /// Whether the calendar page link is shown.
+    pub calendar: bool,
 }
 
 /// What every page's frame needs.
@@ -56,6 +58,7 @@ impl Layout {
                 audit: p.can(Action::AuditRead),
                 inbox: p.can(Action::InboxRead),
                 tools: p.can(Action::ToolsUse),
+                calendar: p.can(Action::CalendarManage),
             }),
             csrf: auth.csrf.clone(),
         }

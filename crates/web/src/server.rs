@@ -110,7 +110,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs", get(pages::api_docs))
         .route("/assets/{*path}", get(assets::asset))
         .merge(crate::access_pages::routes())
-        .merge(crate::tools::routes());
+        .merge(crate::tools::routes())
+        .merge(crate::reference_pages::routes());
     for area in AREAS {
         r = r.route(
             &format!("/{}", area.id),
