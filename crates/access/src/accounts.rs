@@ -68,6 +68,19 @@ fn from_row(r: &Row) -> Result<Account, AccessError> {
     })
 }
 
+/// What the account search box matches: the username and the name's Chinese, pinyin and initials.
+fn account_search_keys(username: &str, display_name: &str) -> String {
+    let keys = minzheng_kernel::pinyin_keys::search_keys(
+        display_name,
+        minzheng_kernel::pinyin_keys::NameKind::Person,
+    );
+    format!(
+        "{}{}|",
+        keys.to_index_string(),
+        minzheng_kernel::pinyin_keys::normalize_query(username)
+    )
+}
+
 fn validate_username(u: &str) -> Result<(), AccessError> {
     let ok = (3..=32).contains(&u.len())
         && u.chars()
@@ -153,11 +166,11 @@ pub fn create(
     let row = tx
         .query_one(
             &format!(
-                "INSERT INTO account (username, display_name, role, scope, unit_id, password_hash, phone, disabled,
+                "INSERT INTO account (username, display_name, search_keys, role, scope, unit_id, password_hash, phone, disabled,
                     failed_attempts, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, 0, $8, $8) RETURNING {COLUMNS}"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE, 0, $9, $9) RETURNING {COLUMNS}"
             ),
-            params![username, display_name, new.role.id(), scope, new.unit_id, hash, phone, now],
+            params![username, display_name, account_search_keys(&username, display_name), new.role.id(), scope, new.unit_id, hash, phone, now],
         )
         .map_err(|e| {
             if e.is_unique_violation() {

@@ -60,7 +60,7 @@ fn blank(s: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Searches the log.
+/// Searches the log. (`CAST($n AS …) IS NULL` lets PostgreSQL type an optional filter.)
 pub fn search(
     tx: &mut Tx<'_>,
     viewer: &Principal,
@@ -76,13 +76,13 @@ pub fn search(
     });
     let rows = tx.query(
         "SELECT seq, at, actor, role, action, record_type, record_id, address, request_id, detail FROM audit_log
-         WHERE ($1 IS NULL OR actor = $1)
-           AND ($2 IS NULL OR record_type = $2)
-           AND ($3 IS NULL OR record_id = $3)
-           AND ($4 IS NULL OR subject_key = $4)
-           AND ($5 IS NULL OR at >= $5)
-           AND ($6 IS NULL OR at < $6)
-           AND ($7 IS NULL OR seq < $7)
+         WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1)
+           AND (CAST($2 AS TEXT) IS NULL OR record_type = $2)
+           AND (CAST($3 AS TEXT) IS NULL OR record_id = $3)
+           AND (CAST($4 AS TEXT) IS NULL OR subject_key = $4)
+           AND (CAST($5 AS TEXT) IS NULL OR at >= $5)
+           AND (CAST($6 AS TEXT) IS NULL OR at < $6)
+           AND (CAST($7 AS BIGINT) IS NULL OR seq < $7)
          ORDER BY seq DESC LIMIT $8",
         params![
             blank(&q.actor),

@@ -157,8 +157,8 @@ pub fn sign_in_with_code(
         None => {
             let id: i64 = tx
                 .query_one(
-                    "INSERT INTO account (username, display_name, role, scope, phone, disabled, failed_attempts, created_at, updated_at)
-                     VALUES ($1, $2, 'citizen', '', $3, FALSE, 0, $4, $4) RETURNING id",
+                    "INSERT INTO account (username, display_name, search_keys, role, scope, phone, disabled, failed_attempts, created_at, updated_at)
+                     VALUES ($1, $2, '', 'citizen', '', $3, FALSE, 0, $4, $4) RETURNING id",
                     params![format!("citizen-{phone}"), "居民", phone, now_text(now)],
                 )?
                 .get(0)?;

@@ -448,3 +448,181 @@ fn permission_table_in_the_docs_is_current() {
         minzheng_access::roles::permission_table_markdown()
     );
 }
+
+/// A gateway on loopback that refuses the first `fail` posts, then accepts; records the bodies.
+fn fake_gateway(fail: usize) -> (String, std::sync::Arc<Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sms/send", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        for (i, stream) in listener.incoming().enumerate() {
+            let mut s = stream.unwrap();
+            let mut buf = vec![0u8; 8192];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+            let status = if i < fail {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            if i >= fail {
+                seen.lock().unwrap().push(body);
+            }
+            let _ = s.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    (url, bodies)
+}
+
+#[test]
+fn the_sms_gateway_sender_retries_until_the_gateway_accepts() {
+    for t in databases("gateway") {
+        let (url, bodies) = fake_gateway(2);
+        let sender = notify::HttpSender {
+            url,
+            timeout: std::time::Duration::from_secs(5),
+        };
+        let now = Utc::now();
+        let ctx = minzheng_store::audit::AuditContext::system("test");
+        t.write(|tx| {
+            notify::enqueue(
+                tx,
+                &ctx,
+                Channel::Sms,
+                "13611112222",
+                "结果通知",
+                "您的申请已受理。",
+                now,
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            notify::deliver_due(&t, &sender, "w", now).unwrap().failed,
+            1
+        );
+        assert_eq!(
+            notify::deliver_due(&t, &sender, "w", now + Duration::seconds(11))
+                .unwrap()
+                .failed,
+            1
+        );
+        let r = notify::deliver_due(&t, &sender, "w", now + Duration::seconds(40)).unwrap();
+        assert_eq!((r.sent, r.failed), (1, 0), "{}", t.label);
+        let got = bodies.lock().unwrap().clone();
+        assert_eq!(got.len(), 1);
+        let json: serde_json::Value = serde_json::from_str(&got[0]).unwrap();
+        assert_eq!(
+            (json["to"].as_str(), json["text"].as_str()),
+            (Some("13611112222"), Some("您的申请已受理。"))
+        );
+        let (status, attempts, via): (String, i64, String) = t
+            .read(|tx| {
+                let r = tx.query_one(
+                    "SELECT status, attempts, sent_via FROM notification",
+                    params![],
+                )?;
+                Ok::<_, minzheng_store::StoreError>((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (status.as_str(), attempts, via.as_str()),
+            ("sent", 3, "sms_gateway"),
+            "{}",
+            t.label
+        );
+    }
+}
+
+#[test]
+fn auditors_find_every_change_about_a_person_by_any_typed_form_of_the_id_number() {
+    use minzheng_access::audit_search::{self, AuditQuery};
+    use minzheng_access::citizens;
+    for t in databases("audit_search") {
+        seed(&t);
+        let now = Utc::now();
+        let policy = SessionPolicy::default();
+        t.write(|tx| otp::request_code(tx, "13512345678", "1.1.1.1", now))
+            .unwrap();
+        let code = code_from_outbox(&t, "13512345678");
+        let s = t
+            .write(|tx| otp::sign_in_with_code(tx, "13512345678", &code, "1.1.1.1", now, &policy))
+            .unwrap()
+            .unwrap();
+        let (live, _) = t
+            .read(|tx| sessions::lookup(tx, &s.token, now, &policy))
+            .unwrap()
+            .unwrap();
+        let id = minzheng_kernel::id_number::IdNumber::generate(
+            "500103",
+            chrono::NaiveDate::from_ymd_opt(1988, 8, 8).unwrap(),
+            77,
+        )
+        .unwrap();
+        let today = minzheng_kernel::id_number::china_today();
+        t.write(|tx| citizens::bind_id_number(tx, &live.principal, id.as_str(), "李四", today))
+            .unwrap();
+
+        let auditor = principal_of(&t, "auditor");
+        let typed = format!(" {} ", id.as_str().to_lowercase());
+        let rows = t
+            .read(|tx| {
+                audit_search::search(
+                    tx,
+                    &auditor,
+                    &AuditQuery {
+                        id_number: Some(typed),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(),
+            vec!["account.bind_id_number"],
+            "{}",
+            t.label
+        );
+        assert!(
+            !rows[0].detail.contains(id.as_str()),
+            "{}: the log keeps the number masked",
+            t.label
+        );
+        let by_actor = t
+            .read(|tx| {
+                audit_search::search(
+                    tx,
+                    &auditor,
+                    &AuditQuery {
+                        actor: Some("system:test".into()),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(by_actor.len(), 7, "{}: the seven seeded accounts", t.label);
+        let future = t
+            .read(|tx| {
+                audit_search::search(
+                    tx,
+                    &auditor,
+                    &AuditQuery {
+                        from: Some("2999-01-01".into()),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        assert!(future.is_empty());
+        let street = principal_of(&t, "yz-street");
+        assert!(matches!(
+            t.read(|tx| audit_search::search(tx, &street, &AuditQuery::default())),
+            Err(AccessError::Forbidden(_))
+        ));
+    }
+}

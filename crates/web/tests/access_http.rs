@@ -74,6 +74,21 @@ fn every_role_sees_exactly_its_scope_on_the_list_the_count_and_the_record_url() 
         for (username, role, scope, _) in ACCOUNTS {
             let mut b = Browser::new(server.addr);
             b.sign_in(username, PW);
+            use minzheng_access::Action;
+            for (path, action) in [
+                ("/admin/audit", Action::AuditRead),
+                ("/dev/inbox", Action::InboxRead),
+                ("/tools/check", Action::ToolsUse),
+                ("/admin/calendar", Action::CalendarManage),
+            ] {
+                let want = if role.can(action) { 200 } else { 403 };
+                assert_eq!(
+                    b.get(path).status,
+                    want,
+                    "{}: {username} on {path}",
+                    t.label
+                );
+            }
             let page = b.get("/admin/accounts");
             let may_read = role.can(minzheng_access::Action::AccountRead);
             if !may_read {

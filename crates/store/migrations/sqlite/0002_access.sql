@@ -4,6 +4,7 @@ CREATE TABLE account (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL,
     display_name TEXT NOT NULL,
+    search_keys TEXT NOT NULL,
     role TEXT NOT NULL,
     scope TEXT NOT NULL,
     unit_id BIGINT,
