@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: reference::RegionsCommand,
     },
+    /// The audit log: `audit verify` walks the hash chain and names the first broken row.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manages staff accounts (as the system: every scope).
     User {
         #[command(subcommand)]
@@ -77,6 +82,12 @@ enum Command {
     },
     /// Prints the version and the schema version this binary brings.
     Version,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Checks every row of the audit chain; names the first broken row and exits non-zero if any.
+    Verify,
 }
 
 fn main() -> ExitCode {
@@ -153,6 +164,20 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Serve { demo, .. } => serve(&config, demo),
         Command::Check { kind } => check::run(kind),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = open(&config)?;
+            match minzheng_store::audit::verify(&db).map_err(|e| e.to_string())? {
+                minzheng_store::audit::ChainStatus::Intact { rows } => {
+                    println!("审计日志完整：共 {rows} 行，哈希链无断点");
+                    Ok(())
+                }
+                minzheng_store::audit::ChainStatus::Broken { seq, reason } => {
+                    Err(format!("审计日志在第 {seq} 行断开：{reason}"))
+                }
+            }
+        }
         Command::Calendar { command } => {
             let db = open_migrated(&config)?;
             reference::calendar(&db, command)

@@ -235,3 +235,41 @@ fn user_commands_manage_accounts_with_passwords_from_stdin() {
     let missing = run(&["user", "disable", "nobody"], "");
     assert!(one_line_error(&missing).contains("nobody"));
 }
+
+#[test]
+fn audit_verify_names_the_first_broken_row() {
+    let dir = temp_dir("audit");
+    assert!(
+        bin()
+            .current_dir(&dir)
+            .args(["demo"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let ok = bin()
+        .current_dir(&dir)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("审计日志完整"));
+    let path = dir.join("minzheng-data/minzheng.db");
+    let db = minzheng_store::Db::open(&minzheng_store::DatabaseUrl::Sqlite(path), 1).unwrap();
+    db.write(|tx| {
+        tx.execute(
+            "UPDATE audit_log SET detail = '{}' WHERE seq = 5",
+            minzheng_store::params![],
+        )
+    })
+    .unwrap();
+    drop(db);
+    let broken = bin()
+        .current_dir(&dir)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    let e = one_line_error(&broken);
+    assert!(e.contains("第 5 行") && e.contains("修改"), "{e}");
+}
