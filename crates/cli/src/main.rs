@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod config;
 mod demo;
+mod logwriter;
 mod reference;
 mod user;
 
@@ -92,7 +93,9 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    logwriter::flush();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("错误：{message}");
@@ -201,7 +204,7 @@ fn init_logging(config: &Config) -> Result<(), String> {
         .map_err(|e| format!("日志级别 {} 无效：{e}", config.log_level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(logwriter::start());
     match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

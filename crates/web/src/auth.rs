@@ -79,6 +79,10 @@ fn forbidden_csrf() -> Response {
     )
 }
 
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/") || path.starts_with("/assets/"))
+}
+
 /// Resolves the session, checks CSRF on unsafe methods, and hands [`Auth`] to the handlers.
 pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let address = req
@@ -116,11 +120,13 @@ pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next:
     let csrf = match (&live, &anon_csrf) {
         (Some(s), _) => s.csrf_token.clone(),
         (None, Some(c)) => c.clone(),
-        (None, None) => {
+        // Only pages carry forms; API calls and assets get no token cookie.
+        (None, None) if is_page(req.uri().path()) => {
             let c = minzheng_access::random_token(24).unwrap_or_default();
             new_anon_csrf = Some(c.clone());
             c
         }
+        (None, None) => String::new(),
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);

@@ -103,8 +103,6 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(pages::home))
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
         .route("/api/v1", get(api::api_root))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(pages::api_docs))
@@ -167,7 +165,15 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
     let auth = axum::middleware::from_fn_with_state(state.clone(), crate::auth::middleware);
-    routes.layer(auth).with_state(state).layer(middleware)
+    // Probes skip the session layer: a load balancer polls them and carries no cookie.
+    let probes = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz));
+    routes
+        .layer(auth)
+        .merge(probes)
+        .with_state(state)
+        .layer(middleware)
 }
 
 /// The whole application: routes and middleware.
