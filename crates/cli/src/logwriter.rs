@@ -60,9 +60,10 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogQueue {
 }
 
 fn drain(rx: Receiver<Item>) {
-    let stderr = std::io::stderr();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stderr.lock());
-    let handle = |item: Item, out: &mut std::io::BufWriter<std::io::StderrLock<'_>>| match item {
+    // Not `stderr().lock()`: the lock would be held for the life of the thread and the main
+    // thread's own messages (`eprintln!`) would wait for it forever.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
+    let handle = |item: Item, out: &mut std::io::BufWriter<std::io::Stderr>| match item {
         Item::Line(line) => {
             let _ = out.write_all(&line);
         }
