@@ -1,0 +1,109 @@
+//! `minzheng generate` on every backend of the run: all or nothing, refused twice, deterministic.
+
+use minzheng_store::testing::databases;
+use minzheng_store::{DatabaseUrl, Db, params};
+use std::process::Command;
+
+fn url_of(db: &Db) -> String {
+    match db.url() {
+        DatabaseUrl::Sqlite(p) => format!("sqlite:{}", p.display()),
+        DatabaseUrl::Postgres(u) => u.clone(),
+    }
+}
+
+fn generate(url: &str, seed: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_minzheng"))
+        .env_remove("MINZHENG_DATABASE_URL")
+        .args([
+            "--database-url",
+            url,
+            "generate",
+            "--scale",
+            "demo",
+            "--seed",
+            seed,
+        ])
+        .output()
+        .unwrap()
+}
+
+fn ids(db: &Db) -> Vec<String> {
+    db.read(|tx| {
+        tx.query("SELECT id_number FROM person ORDER BY id", params![])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_demo_population_is_written_whole_once_and_the_same_for_the_same_seed() {
+    let mut previous: Option<Vec<String>> = None;
+    for t in databases("generate") {
+        let url = url_of(&t);
+        let out = generate(&url, "7");
+        assert!(out.status.success(), "{}: {out:?}", t.label);
+        let (households, people, outside): (i64, i64, i64) = t
+            .read(|tx| {
+                let h = tx.query_one("SELECT COUNT(*) FROM household", params![])?.get(0)?;
+                let p = tx.query_one("SELECT COUNT(*) FROM person", params![])?.get(0)?;
+                let o = tx
+                    .query_one(
+                        "SELECT COUNT(*) FROM person WHERE NOT (region_code >= '500103' AND region_code < '500104')
+                         AND NOT (region_code >= '500106' AND region_code < '500107')",
+                        params![],
+                    )?
+                    .get(0)?;
+                Ok::<_, minzheng_store::StoreError>((h, p, o))
+            })
+            .unwrap();
+        let today = minzheng_kernel::id_number::china_today();
+        let expected: i64 = minzheng_synth::generate(minzheng_synth::Scale::Demo, 7, today)
+            .unwrap()
+            .map(|h| h.unwrap().members.len() as i64)
+            .sum();
+        assert_eq!(
+            (households, people, outside),
+            (1_000, expected, 0),
+            "{}",
+            t.label
+        );
+        let numbers = ids(&t);
+        assert!(
+            numbers
+                .iter()
+                .all(|n| minzheng_kernel::id_number::IdNumber::parse_strict(n, today).is_ok())
+        );
+        let heads: i64 = t
+            .read(|tx| {
+                tx.query_one(
+                    "SELECT COUNT(*) FROM person WHERE relation = 'head'",
+                    params![],
+                )?
+                .get(0)
+            })
+            .unwrap();
+        assert_eq!(heads, 1_000, "{}: one head per household", t.label);
+
+        let again = generate(&url, "7");
+        assert!(!again.status.success());
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("人口库已有 1000 户"),
+            "{again:?}"
+        );
+        assert_eq!(
+            ids(&t).len() as i64,
+            expected,
+            "{}: the refused run changed nothing",
+            t.label
+        );
+        if let Some(p) = &previous {
+            assert_eq!(
+                p, &numbers,
+                "the same seed gives the same people on every backend"
+            );
+        }
+        previous = Some(numbers);
+    }
+}
