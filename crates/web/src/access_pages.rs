@@ -37,17 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/citizen/id-number", post(citizen_bind))
 }
 
-async fn blocking<T: Send + 'static>(
-    state: &AppState,
-    write: bool,
-    f: impl FnOnce(&mut minzheng_store::Tx<'_>) -> Result<T, AccessError> + Send + 'static,
-) -> Result<T, AccessError> {
-    let db = state.db.clone();
-    tokio::task::spawn_blocking(move || if write { db.write(f) } else { db.read(f) })
-        .await
-        .map_err(|e| AccessError::Internal(e.to_string()))?
-}
-
 fn session_cookie_response(state: &AppState, token: &str, to: &str) -> Response {
     let age = state.session_policy.absolute.num_seconds();
     let mut r = Redirect::to(to).into_response();
@@ -144,7 +133,9 @@ async fn sign_out(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     if let Some(token) = crate::auth::cookie(&headers, SESSION_COOKIE) {
-        blocking(&state, true, move |tx| sessions::revoke(tx, &token)).await?;
+        state
+            .run(true, move |tx| sessions::revoke(tx, &token))
+            .await?;
     }
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().append(
@@ -205,10 +196,11 @@ async fn change_password(
     let result = if f.new_password != f.confirm {
         Err(AccessError::Invalid("两次输入的新密码不一致".into()))
     } else {
-        blocking(&state, true, move |tx| {
-            accounts::change_own_password(tx, &me, &f.current, &f.new_password)
-        })
-        .await
+        state
+            .run(true, move |tx| {
+                accounts::change_own_password(tx, &me, &f.current, &f.new_password)
+            })
+            .await
     };
     match result {
         Ok(()) => Redirect::to("/sign-in?next=/account%3Fdone%3Dpassword").into_response(),
@@ -233,7 +225,9 @@ async fn sign_out_everywhere(
     staff: Staff,
 ) -> Result<Response, WebError> {
     let id = staff.principal.account_id;
-    blocking(&state, true, move |tx| sessions::revoke_all(tx, id)).await?;
+    state
+        .run(true, move |tx| sessions::revoke_all(tx, id))
+        .await?;
     let mut r = Redirect::to("/sign-in").into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
@@ -296,13 +290,14 @@ async fn render_accounts(
         role: q.role.as_deref().and_then(Role::from_id),
         text: q.q.clone(),
     };
-    let (list, total) = blocking(state, false, move |tx| {
-        Ok((
-            accounts::list(tx, &viewer, &filter)?,
-            accounts::count(tx, &viewer)?,
-        ))
-    })
-    .await?;
+    let (list, total) = state
+        .run(false, move |tx| -> Result<_, AccessError> {
+            Ok((
+                accounts::list(tx, &viewer, &filter)?,
+                accounts::count(tx, &viewer)?,
+            ))
+        })
+        .await?;
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -380,7 +375,10 @@ async fn create_account(
         phone: f.phone.clone(),
     };
     let actor = staff.principal.clone();
-    match blocking(&state, true, move |tx| accounts::create(tx, &actor, &new)).await {
+    match state
+        .run(true, move |tx| accounts::create(tx, &actor, &new))
+        .await
+    {
         Ok(a) => Ok(Redirect::to(&format!("/admin/accounts/{}", a.id)).into_response()),
         Err(AccessError::Internal(c)) => Err(WebError::Internal(c)),
         Err(e) => {
@@ -424,7 +422,9 @@ async fn render_detail(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let viewer = staff.principal.clone();
-    let account = blocking(state, false, move |tx| accounts::get(tx, &viewer, id)).await?;
+    let account = state
+        .run(false, move |tx| accounts::get(tx, &viewer, id))
+        .await?;
     let p = &staff.principal;
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
@@ -467,29 +467,29 @@ async fn account_op(
 ) -> Result<Response, WebError> {
     let actor = staff.principal.clone();
     let result: Result<(Option<String>, &str), AccessError> = match op.as_str() {
-        "disable" => blocking(&state, true, move |tx| {
-            accounts::set_disabled(tx, &actor, id, true)
-        })
-        .await
-        .map(|_| (None, "账户已停用，其所有登录已退出。")),
-        "enable" => blocking(&state, true, move |tx| {
-            accounts::set_disabled(tx, &actor, id, false)
-        })
-        .await
-        .map(|_| (None, "账户已启用。")),
-        "reset-password" => {
-            let pw = f.new_password.unwrap_or_default();
-            blocking(&state, true, move |tx| {
-                accounts::reset_password(tx, &actor, id, &pw)
+        "disable" => state
+            .run(true, move |tx| accounts::set_disabled(tx, &actor, id, true))
+            .await
+            .map(|_| (None, "账户已停用，其所有登录已退出。")),
+        "enable" => state
+            .run(true, move |tx| {
+                accounts::set_disabled(tx, &actor, id, false)
             })
             .await
-            .map(|_| (None, "密码已重置，请将新密码当面告知本人。"))
+            .map(|_| (None, "账户已启用。")),
+        "reset-password" => {
+            let pw = f.new_password.unwrap_or_default();
+            state
+                .run(true, move |tx| {
+                    accounts::reset_password(tx, &actor, id, &pw)
+                })
+                .await
+                .map(|_| (None, "密码已重置，请将新密码当面告知本人。"))
         }
-        "reveal-phone" => blocking(&state, true, move |tx| {
-            accounts::reveal_phone(tx, &actor, id)
-        })
-        .await
-        .map(|p| (p, "已显示完整手机号（本次查看已记入审计日志）。")),
+        "reveal-phone" => state
+            .run(true, move |tx| accounts::reveal_phone(tx, &actor, id))
+            .await
+            .map(|p| (p, "已显示完整手机号（本次查看已记入审计日志）。")),
         _ => return Err(WebError::NotFound),
     };
     match result {
@@ -541,10 +541,9 @@ async fn audit_page(
         to: f.to.clone(),
         before_seq: f.before,
     };
-    let rows = blocking(&state, false, move |tx| {
-        audit_search::search(tx, &viewer, &q)
-    })
-    .await?;
+    let rows = state
+        .run(false, move |tx| audit_search::search(tx, &viewer, &q))
+        .await?;
     let next_before = (rows.len() as i64 == audit_search::PAGE)
         .then(|| rows.last().map(|r| r.seq))
         .flatten();
@@ -571,7 +570,7 @@ async fn inbox_page(
     staff: Staff,
 ) -> Result<Response, WebError> {
     staff.principal.require(Action::InboxRead)?;
-    let messages = blocking(&state, false, |tx| notify::recent(tx, 200)).await?;
+    let messages = state.run(false, |tx| notify::recent(tx, 200)).await?;
     Ok(render(&InboxPage {
         layout: Layout::new("", &auth),
         messages,
@@ -609,10 +608,11 @@ async fn citizen_request_code(
     Form(f): Form<PhoneForm>,
 ) -> Result<Response, WebError> {
     let (phone, address) = (f.phone.clone(), auth.address.clone());
-    let result = blocking(&state, true, move |tx| {
-        otp::request_code(tx, &phone, &address, chrono::Utc::now())
-    })
-    .await;
+    let result = state
+        .run(true, move |tx| {
+            otp::request_code(tx, &phone, &address, chrono::Utc::now())
+        })
+        .await;
     let (status, sent, message) = match result {
         Ok(_) => (
             StatusCode::OK,
@@ -648,10 +648,11 @@ async fn citizen_sign_in(
         auth.address.clone(),
         state.session_policy,
     );
-    let result = blocking(&state, true, move |tx| {
-        otp::sign_in_with_code(tx, &phone, &code, &address, chrono::Utc::now(), &policy)
-    })
-    .await;
+    let result = state
+        .run(true, move |tx| {
+            otp::sign_in_with_code(tx, &phone, &code, &address, chrono::Utc::now(), &policy)
+        })
+        .await;
     match result {
         Ok(Ok(s)) => Ok(session_cookie_response(&state, &s.token, "/citizen")),
         Ok(Err(e)) | Err(e @ (AccessError::Invalid(_) | AccessError::BadCode(_))) => {
@@ -683,7 +684,9 @@ async fn citizen_home(
     citizen: Citizen,
 ) -> Result<Response, WebError> {
     let me = citizen.principal.clone();
-    let profile = blocking(&state, false, move |tx| citizens::profile(tx, &me)).await?;
+    let profile = state
+        .run(false, move |tx| citizens::profile(tx, &me))
+        .await?;
     Ok(render(&CitizenHomePage {
         layout: Layout::new("", &auth),
         profile,
@@ -708,16 +711,19 @@ async fn citizen_bind(
     let me = citizen.principal.clone();
     let (id, name) = (f.id_number.clone(), f.real_name.clone());
     let today = minzheng_kernel::id_number::china_today();
-    match blocking(&state, true, move |tx| {
-        citizens::bind_id_number(tx, &me, &id, &name, today)
-    })
-    .await
+    match state
+        .run(true, move |tx| {
+            citizens::bind_id_number(tx, &me, &id, &name, today)
+        })
+        .await
     {
         Ok(_) => Ok(Redirect::to("/citizen").into_response()),
         Err(AccessError::Internal(c)) => Err(WebError::Internal(c)),
         Err(e) => {
             let me = citizen.principal.clone();
-            let profile = blocking(&state, false, move |tx| citizens::profile(tx, &me)).await?;
+            let profile = state
+                .run(false, move |tx| citizens::profile(tx, &me))
+                .await?;
             let page = CitizenHomePage {
                 layout: Layout::new("", &auth),
                 profile,

@@ -34,6 +34,12 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+impl From<ReferenceError> for ApiError {
+    fn from(e: ReferenceError) -> Self {
+        ApiError(e.into())
+    }
+}
+
 impl From<ReferenceError> for WebError {
     fn from(e: ReferenceError) -> Self {
         match e {
@@ -42,27 +48,6 @@ impl From<ReferenceError> for WebError {
             ReferenceError::Internal(c) => WebError::Internal(c),
         }
     }
-}
-
-async fn read<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&mut minzheng_store::Tx<'_>) -> Result<T, ReferenceError> + Send + 'static,
-) -> Result<T, WebError> {
-    let db = state.db.clone();
-    tokio::task::spawn_blocking(move || db.read(f))
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(WebError::from)
-}
-
-async fn write<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&mut minzheng_store::Tx<'_>) -> Result<T, ReferenceError> + Send + 'static,
-) -> Result<T, ReferenceError> {
-    let db = state.db.clone();
-    tokio::task::spawn_blocking(move || db.write(f))
-        .await
-        .map_err(|e| ReferenceError::Internal(e.to_string()))?
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, WebError> {
@@ -98,12 +83,13 @@ pub async fn api_add_workdays(
 ) -> Result<Json<DayAnswer>, ApiError> {
     let start = parse_date(&q.date)?;
     let n = q.n;
-    let day = read(&state, move |tx| {
-        calendar::calendar(tx)?
-            .add_workdays(start, n)
-            .map_err(|e| ReferenceError::Invalid(e.to_string()))
-    })
-    .await?;
+    let day = state
+        .run(false, move |tx| -> Result<_, ReferenceError> {
+            calendar::calendar(tx)?
+                .add_workdays(start, n)
+                .map_err(|e| ReferenceError::Invalid(e.to_string()))
+        })
+        .await?;
     Ok(Json(DayAnswer {
         date: day.date,
         provisional: day.provisional,
@@ -136,10 +122,11 @@ pub async fn api_workdays(
     Query(q): Query<WorkdaysQuery>,
 ) -> Result<Json<CountAnswer>, ApiError> {
     let (from, to) = (parse_date(&q.from)?, parse_date(&q.to)?);
-    let c = read(&state, move |tx| {
-        Ok(calendar::calendar(tx)?.workdays_between(from, to))
-    })
-    .await?;
+    let c = state
+        .run(false, move |tx| -> Result<_, ReferenceError> {
+            Ok(calendar::calendar(tx)?.workdays_between(from, to))
+        })
+        .await?;
     Ok(Json(CountAnswer {
         workdays: c.workdays,
         provisional: c.provisional,
@@ -190,21 +177,22 @@ pub async fn api_parameter(
         Some(d) => parse_date(&d)?,
         None => minzheng_kernel::id_number::china_today(),
     };
-    let row = read(&state, move |tx| {
-        let set = parameters::parameter_set(tx)?;
-        let row = set.value_of(&key, &region, date)?;
-        Ok(serde_json::json!({
-            "key": row.key.as_str(),
-            "region_scope": row.region_scope,
-            "value": row.value.amount(),
-            "unit": row.unit().code(),
-            "valid_from": row.valid_from,
-            "source": row.source,
-            "confidence": row.confidence.code(),
-            "note": row.note,
-        }))
-    })
-    .await?;
+    let row = state
+        .run(false, move |tx| -> Result<_, ReferenceError> {
+            let set = parameters::parameter_set(tx)?;
+            let row = set.value_of(&key, &region, date)?;
+            Ok(serde_json::json!({
+                "key": row.key.as_str(),
+                "region_scope": row.region_scope,
+                "value": row.value.amount(),
+                "unit": row.unit().code(),
+                "valid_from": row.valid_from,
+                "source": row.source,
+                "confidence": row.confidence.code(),
+                "note": row.note,
+            }))
+        })
+        .await?;
     Ok(Json(row).into_response())
 }
 
@@ -227,11 +215,12 @@ async fn calendar_page(
     staff: Staff,
 ) -> Result<Response, WebError> {
     staff.principal.require(Action::CalendarManage)?;
-    let (first, last) = read(&state, |tx| {
-        let c = calendar::calendar(tx)?;
-        Ok((c.first_year(), c.last_year()))
-    })
-    .await?;
+    let (first, last) = state
+        .run(false, |tx| -> Result<_, ReferenceError> {
+            let c = calendar::calendar(tx)?;
+            Ok((c.first_year(), c.last_year()))
+        })
+        .await?;
     Ok(render(&CalendarPage {
         layout: Layout::new("", &auth),
         first_year: first,
@@ -255,7 +244,9 @@ async fn calendar_load(
 ) -> Result<Response, WebError> {
     let actor = staff.principal.clone();
     let text = f.text.clone();
-    let result = write(&state, move |tx| calendar::load_notice(tx, &actor, &text)).await;
+    let result = state
+        .run(true, move |tx| calendar::load_notice(tx, &actor, &text))
+        .await;
     let (message, error, status) = match result {
         Ok(n) => (
             Some(format!(
@@ -269,11 +260,12 @@ async fn calendar_load(
         Err(ReferenceError::Invalid(m)) => (None, Some(m), StatusCode::BAD_REQUEST),
         Err(e) => return Err(e.into()),
     };
-    let (first, last) = read(&state, |tx| {
-        let c = calendar::calendar(tx)?;
-        Ok((c.first_year(), c.last_year()))
-    })
-    .await?;
+    let (first, last) = state
+        .run(false, |tx| -> Result<_, ReferenceError> {
+            let c = calendar::calendar(tx)?;
+            Ok((c.first_year(), c.last_year()))
+        })
+        .await?;
     let text = if error.is_some() {
         f.text
     } else {
@@ -336,24 +328,25 @@ async fn parameters_page(
         Some(d) => parse_date(&d)?,
         None => minzheng_kernel::id_number::china_today(),
     };
-    let lines = read(&state, move |tx| {
-        let set = parameters::parameter_set(tx)?;
-        let mut lines = Vec::new();
-        for key in set.keys() {
-            if let Ok(row) = set.value_of(key, "50", date) {
-                lines.push(ParamLine {
-                    key: key.to_owned(),
-                    value: display_value(row.value.amount(), row.unit()),
-                    unit: row.unit().label_zh(),
-                    valid_from: row.valid_from,
-                    confidence: row.confidence.label_zh(),
-                    source: row.source.clone(),
-                });
+    let lines = state
+        .run(false, move |tx| -> Result<_, ReferenceError> {
+            let set = parameters::parameter_set(tx)?;
+            let mut lines = Vec::new();
+            for key in set.keys() {
+                if let Ok(row) = set.value_of(key, "50", date) {
+                    lines.push(ParamLine {
+                        key: key.to_owned(),
+                        value: display_value(row.value.amount(), row.unit()),
+                        unit: row.unit().label_zh(),
+                        valid_from: row.valid_from,
+                        confidence: row.confidence.label_zh(),
+                        source: row.source.clone(),
+                    });
+                }
             }
-        }
-        Ok(lines)
-    })
-    .await?;
+            Ok(lines)
+        })
+        .await?;
     Ok(render(&ParametersPage {
         layout: Layout::new("", &auth),
         date,
@@ -390,43 +383,42 @@ async fn render_parameter(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let k = key.clone();
-    let (unit, history) = read(state, move |tx| {
-        let set = parameters::parameter_set(tx)?;
-        let rows: Vec<_> = set
-            .rows()
-            .into_iter()
-            .filter(|r| r.key.as_str() == k)
-            .cloned()
-            .collect();
-        let unit = rows
-            .first()
-            .map(|r| r.unit().label_zh())
-            .ok_or_else(|| ReferenceError::Invalid(format!("参数 {k} 不存在")))?;
-        let history = rows
-            .iter()
-            .map(|r| HistoryLine {
-                scope: if r.region_scope.is_empty() {
-                    "全国".into()
-                } else {
-                    r.region_scope.clone()
-                },
-                value: display_value(r.value.amount(), r.unit()),
-                valid_from: r.valid_from,
-                confidence: r.confidence.label_zh(),
-                source: r.source.clone(),
-                note: r.note.clone(),
-            })
-            .collect();
-        Ok((unit, history))
-    })
-    .await
-    .map_err(|e| {
-        if matches!(e, WebError::BadRequest(_)) {
-            WebError::NotFound
-        } else {
-            e
-        }
-    })?;
+    let (unit, history) = state
+        .run(false, move |tx| -> Result<_, ReferenceError> {
+            let set = parameters::parameter_set(tx)?;
+            let rows: Vec<_> = set
+                .rows()
+                .into_iter()
+                .filter(|r| r.key.as_str() == k)
+                .cloned()
+                .collect();
+            let unit = rows
+                .first()
+                .map(|r| r.unit().label_zh())
+                .ok_or_else(|| ReferenceError::Invalid(format!("参数 {k} 不存在")))?;
+            let history = rows
+                .iter()
+                .map(|r| HistoryLine {
+                    scope: if r.region_scope.is_empty() {
+                        "全国".into()
+                    } else {
+                        r.region_scope.clone()
+                    },
+                    value: display_value(r.value.amount(), r.unit()),
+                    valid_from: r.valid_from,
+                    confidence: r.confidence.label_zh(),
+                    source: r.source.clone(),
+                    note: r.note.clone(),
+                })
+                .collect();
+            Ok((unit, history))
+        })
+        .await
+        .map_err(|e| match e {
+            // An unknown key is a page that does not exist.
+            ReferenceError::Invalid(_) => WebError::NotFound,
+            other => WebError::from(other),
+        })?;
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -489,7 +481,10 @@ async fn parameter_add(
         note: f.note,
     };
     let actor = staff.principal.clone();
-    match write(&state, move |tx| parameters::add(tx, &actor, &new)).await {
+    match state
+        .run(true, move |tx| parameters::add(tx, &actor, &new))
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/admin/parameters/{key}")).into_response()),
         Err(ReferenceError::Invalid(m)) => {
             render_parameter(&state, &auth, &staff, key, Some(m)).await

@@ -1,6 +1,5 @@
 //! The router, its middleware and the server loop with graceful shutdown.
 
-use crate::error::WebError;
 use crate::{api, areas::AREAS, assets, pages};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
@@ -69,30 +68,18 @@ impl AppState {
 }
 
 impl AppState {
-    /// Runs a read transaction on a blocking thread, keeping the async workers free.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, WebError>
+    /// Runs a service in a transaction (a write one when `write`) on a blocking thread, keeping the
+    /// async workers free; the error type is the service's own.
+    pub async fn run<T, E, F>(&self, write: bool, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<T, StoreError> + Send + 'static,
-    {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.read(f))
-            .await
-            .map_err(|e| WebError::Internal(e.to_string()))?
-            .map_err(WebError::from)
-    }
-
-    /// Runs a write transaction on a blocking thread; the error type is the caller's.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + From<WebError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.write(f))
+        tokio::task::spawn_blocking(move || if write { db.write(f) } else { db.read(f) })
             .await
-            .map_err(|e| E::from(WebError::Internal(e.to_string())))?
+            .map_err(|e| E::from(StoreError::Io(format!("后台任务中断：{e}"))))?
     }
 }
 
