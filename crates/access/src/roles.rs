@@ -115,11 +115,57 @@ pub enum Action {
     ToolsUse,
     /// Read the development inbox of messages the built-in sender wrote.
     InboxRead,
+    /// Maintain marriage offices, their status, time slots, quotas and special dates.
+    MarriageOfficeManage,
+    /// Work the registrar's desk of one's own office: check-in, registration, refusal, divorce cooling-off.
+    MarriageDesk,
+    /// See marriage offices' bookings and statistics within one's scope.
+    MarriageRead,
+    /// Book, see and cancel one's own marriage registration appointments.
+    MarriageBook,
+    /// Raise a residents' request (one's own, or on a resident's behalf).
+    RequestRaise,
+    /// Take a residents' request through the steps of the seven-step cycle.
+    RequestHandle,
+    /// Maintain a community's pact, councils and four duty lists.
+    GovernanceManage,
+    /// Push a task or certificate request to a community, checked against its duty lists.
+    TaskPush,
+    /// Vote in a council meeting one is a participant of.
+    CouncilVote,
+    /// See requests, meetings and governance indicators within one's scope.
+    GovernanceRead,
+    /// Maintain the registry of institutions and community care facilities.
+    InstitutionManage,
+    /// See institutions, facilities, reports and dashboards within one's scope.
+    InstitutionRead,
+    /// Run one's own institution: residents, staff, the gate ledger, health and incident reports.
+    InstitutionOperate,
+    /// Issue and lift closed-management orders and set district risk levels.
+    EpidemicOrderManage,
+    /// Run safety inspections and enforcement cases.
+    InspectionManage,
+    /// Give the legal review a major enforcement decision needs.
+    LegalReview,
+    /// Register households, members, incomes and assets.
+    HouseholdManage,
+    /// Take in and investigate assistance applications; record one-door referrals.
+    CaseHandle,
+    /// Decide assistance applications (the street only where the decision is delegated).
+    CaseDecide,
+    /// Vote in an appraisal meeting one is a member of.
+    AppraisalVote,
+    /// Answer a request referred from the one-door counter on behalf of the receiving department.
+    ReferralAnswer,
+    /// Apply for assistance online and follow one's own applications.
+    CaseApply,
+    /// See assistance households, cases and figures within one's scope.
+    AssistanceRead,
 }
 
 impl Action {
     /// Every action, in a stable order for the docs.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 31] = [
         Action::AccountRead,
         Action::AccountManage,
         Action::AuditRead,
@@ -128,6 +174,29 @@ impl Action {
         Action::CalendarManage,
         Action::ToolsUse,
         Action::InboxRead,
+        Action::MarriageOfficeManage,
+        Action::MarriageDesk,
+        Action::MarriageRead,
+        Action::MarriageBook,
+        Action::RequestRaise,
+        Action::RequestHandle,
+        Action::GovernanceManage,
+        Action::TaskPush,
+        Action::CouncilVote,
+        Action::GovernanceRead,
+        Action::InstitutionManage,
+        Action::InstitutionRead,
+        Action::InstitutionOperate,
+        Action::EpidemicOrderManage,
+        Action::InspectionManage,
+        Action::LegalReview,
+        Action::HouseholdManage,
+        Action::CaseHandle,
+        Action::CaseDecide,
+        Action::AppraisalVote,
+        Action::ReferralAnswer,
+        Action::CaseApply,
+        Action::AssistanceRead,
     ];
 
     /// What the action is, in Chinese, for the docs and refusals.
@@ -141,6 +210,29 @@ impl Action {
             Action::CalendarManage => "维护节假日日历",
             Action::ToolsUse => "使用校验工具",
             Action::InboxRead => "查看开发收件箱",
+            Action::MarriageOfficeManage => "管理婚姻登记处与预约时段",
+            Action::MarriageDesk => "婚姻登记窗口办理",
+            Action::MarriageRead => "查看婚姻登记预约与统计",
+            Action::MarriageBook => "预约婚姻登记",
+            Action::RequestRaise => "提出居民诉求",
+            Action::RequestHandle => "办理居民诉求",
+            Action::GovernanceManage => "维护一约三会与四张清单",
+            Action::TaskPush => "向社区派发事项",
+            Action::CouncilVote => "参加议事表决",
+            Action::GovernanceRead => "查看基层治理情况",
+            Action::InstitutionManage => "维护机构与设施名录",
+            Action::InstitutionRead => "查看机构与设施",
+            Action::InstitutionOperate => "机构日常管理",
+            Action::EpidemicOrderManage => "发布与解除封闭管理",
+            Action::InspectionManage => "安全检查与执法",
+            Action::LegalReview => "法制审核",
+            Action::HouseholdManage => "登记家庭与成员",
+            Action::CaseHandle => "受理与调查救助申请",
+            Action::CaseDecide => "审批救助申请",
+            Action::AppraisalVote => "参加民主评议表决",
+            Action::ReferralAnswer => "答复转办事项",
+            Action::CaseApply => "网上申请救助",
+            Action::AssistanceRead => "查看社会救助情况",
         }
     }
 }
@@ -158,31 +250,123 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::CalendarManage,
             Action::ToolsUse,
             Action::InboxRead,
+            Action::MarriageOfficeManage,
+            Action::MarriageRead,
+            Action::GovernanceManage,
+            Action::TaskPush,
+            Action::GovernanceRead,
+            Action::InstitutionManage,
+            Action::InstitutionRead,
+            Action::EpidemicOrderManage,
+            Action::InspectionManage,
+            Action::LegalReview,
+            Action::ReferralAnswer,
+            Action::AssistanceRead,
         ],
     ),
     (
         Role::DistrictAdmin,
-        &[Action::AccountRead, Action::AccountManage, Action::ToolsUse],
+        &[
+            Action::AccountRead,
+            Action::AccountManage,
+            Action::ToolsUse,
+            Action::MarriageOfficeManage,
+            Action::MarriageRead,
+            Action::GovernanceManage,
+            Action::TaskPush,
+            Action::GovernanceRead,
+            Action::InstitutionManage,
+            Action::InstitutionRead,
+            Action::EpidemicOrderManage,
+            Action::InspectionManage,
+            Action::ReferralAnswer,
+            Action::AssistanceRead,
+        ],
     ),
     (
         Role::DistrictReviewer,
-        &[Action::PersonUnmask, Action::ToolsUse],
+        &[
+            Action::PersonUnmask,
+            Action::ToolsUse,
+            Action::MarriageRead,
+            Action::GovernanceRead,
+            Action::InstitutionRead,
+            Action::LegalReview,
+            Action::CaseDecide,
+            Action::AppraisalVote,
+            Action::AssistanceRead,
+        ],
     ),
     (
         Role::StreetOfficer,
-        &[Action::PersonUnmask, Action::ToolsUse],
+        &[
+            Action::PersonUnmask,
+            Action::ToolsUse,
+            Action::RequestHandle,
+            Action::GovernanceManage,
+            Action::TaskPush,
+            Action::CouncilVote,
+            Action::GovernanceRead,
+            Action::InstitutionRead,
+            Action::HouseholdManage,
+            Action::CaseHandle,
+            Action::CaseDecide,
+            Action::AppraisalVote,
+            Action::AssistanceRead,
+        ],
     ),
-    (Role::CommunityWorker, &[Action::ToolsUse]),
-    (Role::InstitutionStaff, &[Action::ToolsUse]),
+    (
+        Role::CommunityWorker,
+        &[
+            Action::ToolsUse,
+            Action::RequestRaise,
+            Action::RequestHandle,
+            Action::CouncilVote,
+            Action::GovernanceRead,
+            Action::HouseholdManage,
+            Action::CaseHandle,
+            Action::AppraisalVote,
+            Action::AssistanceRead,
+        ],
+    ),
+    (
+        Role::InstitutionStaff,
+        &[
+            Action::ToolsUse,
+            Action::InstitutionRead,
+            Action::InstitutionOperate,
+        ],
+    ),
     (
         Role::MarriageRegistrar,
-        &[Action::PersonUnmask, Action::ToolsUse],
+        &[
+            Action::PersonUnmask,
+            Action::ToolsUse,
+            Action::MarriageDesk,
+            Action::MarriageRead,
+        ],
     ),
     (
         Role::Auditor,
-        &[Action::AccountRead, Action::AuditRead, Action::ToolsUse],
+        &[
+            Action::AccountRead,
+            Action::AuditRead,
+            Action::ToolsUse,
+            Action::MarriageRead,
+            Action::GovernanceRead,
+            Action::InstitutionRead,
+            Action::AssistanceRead,
+        ],
     ),
-    (Role::Citizen, &[]),
+    (
+        Role::Citizen,
+        &[
+            Action::MarriageBook,
+            Action::RequestRaise,
+            Action::CouncilVote,
+            Action::CaseApply,
+        ],
+    ),
 ];
 
 impl Role {

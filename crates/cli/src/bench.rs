@@ -29,6 +29,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// The assistance area's scenarios.
+    #[command(flatten)]
+    Assistance(crate::assistance::BenchCommand),
+    /// The institutions area's scenarios.
+    #[command(flatten)]
+    Institutions(crate::institutions::BenchCommand),
+    /// The marriage area's scenarios.
+    #[command(flatten)]
+    Marriage(crate::marriage::BenchCommand),
+    /// The governance area's scenarios.
+    #[command(flatten)]
+    Governance(crate::governance::BenchCommand),
     /// Requests per second of a path under a 64-connection wrk load against an in-process server.
     Http {
         /// Path to load.
@@ -45,31 +57,31 @@ pub enum BenchCommand {
 
 /// One scenario's figures.
 #[derive(Debug, Serialize)]
-struct Figures {
-    scenario: String,
-    backend: String,
-    runs: usize,
-    median_ms: f64,
-    min_ms: f64,
-    max_ms: f64,
-    per_second: f64,
-    raw_median_ms: Option<f64>,
-    ratio_to_raw: Option<f64>,
-    peak_rss_mb: f64,
-    note: String,
+pub(crate) struct Figures {
+    pub(crate) scenario: String,
+    pub(crate) backend: String,
+    pub(crate) runs: usize,
+    pub(crate) median_ms: f64,
+    pub(crate) min_ms: f64,
+    pub(crate) max_ms: f64,
+    pub(crate) per_second: f64,
+    pub(crate) raw_median_ms: Option<f64>,
+    pub(crate) ratio_to_raw: Option<f64>,
+    pub(crate) peak_rss_mb: f64,
+    pub(crate) note: String,
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
+pub(crate) fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
     let median = samples[samples.len() / 2];
     (ms(median), ms(samples[0]), ms(samples[samples.len() - 1]))
 }
 
-fn peak_rss_mb() -> f64 {
+pub(crate) fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
@@ -80,7 +92,7 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn print(f: &Figures) {
+pub(crate) fn print(f: &Figures) {
     println!(
         "{:<28} {:>10} {:>10} {:>10} {:>12} {:>10} {:>8}",
         "scenario", "median ms", "min ms", "max ms", "per second", "raw ms", "ratio"
@@ -107,8 +119,8 @@ fn print(f: &Figures) {
 
 /// A database that exists for the run: a temporary SQLite file, or a scratch database on the
 /// PostgreSQL server named by the URL. Removed afterwards.
-struct Scratch {
-    db: Db,
+pub(crate) struct Scratch {
+    pub(crate) db: Db,
     drop_pg: Option<(String, String)>,
     dir: Option<std::path::PathBuf>,
 }
@@ -127,7 +139,7 @@ impl Drop for Scratch {
     }
 }
 
-fn scratch(url: Option<&str>) -> Result<Scratch, String> {
+pub(crate) fn scratch(url: Option<&str>) -> Result<Scratch, String> {
     match url
         .map(DatabaseUrl::parse)
         .transpose()
@@ -163,7 +175,7 @@ fn scratch(url: Option<&str>) -> Result<Scratch, String> {
     }
 }
 
-fn backend_name(db: &Db) -> String {
+pub(crate) fn backend_name(db: &Db) -> String {
     match db.backend() {
         minzheng_store::Backend::Sqlite => "sqlite".into(),
         minzheng_store::Backend::Postgres => "postgres".into(),
@@ -179,6 +191,10 @@ pub fn run(database_url: Option<&str>, command: BenchCommand) -> Result<(), Stri
             connections,
             seconds,
         } => http(&path, connections, seconds),
+        BenchCommand::Assistance(c) => crate::assistance::bench(database_url, c),
+        BenchCommand::Institutions(c) => crate::institutions::bench(database_url, c),
+        BenchCommand::Marriage(c) => crate::marriage::bench(database_url, c),
+        BenchCommand::Governance(c) => crate::governance::bench(database_url, c),
     }
 }
 

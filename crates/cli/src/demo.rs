@@ -103,6 +103,21 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, Option<i64>)] = &[
     ),
 ];
 
+/// Why the demo set could not be loaded (the whole transaction is rolled back).
+#[derive(Debug, thiserror::Error)]
+enum DemoError {
+    #[error(transparent)]
+    Store(#[from] minzheng_store::StoreError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error("{0}")]
+    Area(String),
+}
+
+fn area(e: impl std::fmt::Display) -> DemoError {
+    DemoError::Area(e.to_string())
+}
+
 /// Loads the demo set, or says why not.
 pub fn load(db: &Db) -> Result<String, String> {
     let system = Principal::system("demo");
@@ -140,7 +155,14 @@ pub fn load(db: &Db) -> Result<String, String> {
             };
             accounts::create(tx, &system, &new)?;
         }
-        Ok::<_, AccessError>(Ok(format!("演示数据已装入：{} 个工作人员账户", DEMO_ACCOUNTS.len())))
+        let today = minzheng_kernel::id_number::china_today();
+        let mut lines = vec![format!("演示数据已装入：{} 个工作人员账户", DEMO_ACCOUNTS.len())];
+        lines.push(minzheng_assistance::demo::seed(tx, today).map_err(area)?);
+        lines.push(minzheng_institutions::demo::seed(tx, today).map_err(area)?);
+        lines.push(minzheng_marriage::demo::seed(tx, today).map_err(area)?);
+        lines.push(minzheng_governance::demo::seed(tx, today).map_err(area)?);
+        lines.retain(|l| !l.is_empty());
+        Ok::<_, DemoError>(Ok(lines.join("\n")))
     })
     .map_err(|e| e.to_string())?
 }

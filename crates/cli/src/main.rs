@@ -1,11 +1,15 @@
 //! `minzheng`: the one binary of the platform. Every command runs the same services as the web.
 
+mod assistance;
 mod bench;
 mod check;
 mod config;
 mod demo;
 mod generate;
+mod governance;
+mod institutions;
 mod logwriter;
+mod marriage;
 mod reference;
 mod user;
 
@@ -85,6 +89,26 @@ enum Command {
         /// The seed: the same seed and scale always give the same population.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Social assistance: households, applications and their procedure.
+    Assistance {
+        #[command(subcommand)]
+        command: assistance::Command,
+    },
+    /// Care institutions and community facilities.
+    Institutions {
+        #[command(subcommand)]
+        command: institutions::Command,
+    },
+    /// Marriage registration offices, slots and bookings.
+    Marriage {
+        #[command(subcommand)]
+        command: marriage::Command,
+    },
+    /// Grassroots governance: residents' requests, councils, duty lists.
+    Governance {
+        #[command(subcommand)]
+        command: governance::Command,
     },
     /// Manages staff accounts (as the system: every scope).
     User {
@@ -177,6 +201,10 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Serve { demo, .. } => serve(&config, demo),
         Command::Check { kind } => check::run(kind),
+        Command::Assistance { command } => assistance::run(&config, command),
+        Command::Institutions { command } => institutions::run(&config, command),
+        Command::Marriage { command } => marriage::run(&config, command),
+        Command::Governance { command } => governance::run(&config, command),
         Command::Generate { scale, seed } => {
             let scale = minzheng_synth::Scale::parse(&scale).map_err(|e| e.to_string())?;
             let db = open_migrated(&config)?;

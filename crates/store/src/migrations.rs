@@ -51,6 +51,10 @@ pub static MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_access"),
     migration!(3, "0003_reference"),
     migration!(4, "0004_population"),
+    migration!(5, "0005_marriage"),
+    migration!(6, "0006_governance"),
+    migration!(7, "0007_institutions"),
+    migration!(8, "0008_assistance"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -94,8 +94,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// The platform's document with every area's paths merged in.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(minzheng_assistance::openapi());
+    doc.merge(minzheng_institutions::openapi());
+    doc.merge(minzheng_marriage::openapi());
+    doc.merge(minzheng_governance::openapi());
+    doc
+}
+
 /// The OpenAPI document.
 pub async fn openapi_json() -> Result<Response, ApiError> {
-    let doc = ApiDoc::openapi();
-    Ok(Json(doc).into_response())
+    Ok(Json(openapi()).into_response())
 }

@@ -4,10 +4,7 @@
 
 mod access_pages;
 mod api;
-mod areas;
 mod assets;
-pub mod auth;
-mod error;
 mod pages;
 mod reference_pages;
 mod server;
@@ -15,6 +12,5 @@ pub mod testing;
 pub mod tools;
 pub mod upload;
 
-pub use areas::{AREAS, Area};
-pub use error::WebError;
+pub use minzheng_ui::{AREAS, Area, WebError, areas, auth, error};
 pub use server::{AppState, Running, WebConfig, router, routes, serve, spawn, with_middleware};

@@ -34,22 +34,6 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-impl From<ReferenceError> for ApiError {
-    fn from(e: ReferenceError) -> Self {
-        ApiError(e.into())
-    }
-}
-
-impl From<ReferenceError> for WebError {
-    fn from(e: ReferenceError) -> Self {
-        match e {
-            ReferenceError::Invalid(m) => WebError::BadRequest(m),
-            ReferenceError::Access(a) => a.into(),
-            ReferenceError::Internal(c) => WebError::Internal(c),
-        }
-    }
-}
-
 fn parse_date(s: &str) -> Result<NaiveDate, WebError> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| WebError::BadRequest(format!("日期“{s}”无效：应为 YYYY-MM-DD")))

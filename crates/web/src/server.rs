@@ -5,9 +5,8 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use minzheng_store::{Db, StoreError, Tx};
+pub use minzheng_ui::{AppState, WebConfig};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -17,71 +16,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// Settings of the HTTP server, from the config file and `MINZHENG_*` variables.
-#[derive(Debug, Clone)]
-pub struct WebConfig {
-    /// Address to listen on.
-    pub listen: SocketAddr,
-    /// Longest a request may take before it is answered 503.
-    pub request_timeout: Duration,
-    /// Largest request body accepted (uploads included).
-    pub max_body_bytes: usize,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            request_timeout: Duration::from_secs(30),
-            max_body_bytes: 25 * 1024 * 1024,
-        }
-    }
-}
-
-/// What every handler can reach. Holds no per-user state: any instance can serve any request.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// Server settings.
-    pub config: Arc<WebConfig>,
-    /// How long sessions last.
-    pub session_policy: minzheng_access::sessions::SessionPolicy,
-    /// Whether cookies carry the `Secure` flag (set when served over HTTPS).
-    pub secure_cookies: bool,
-    /// Who delivers queued messages.
-    pub sender: Arc<dyn minzheng_access::notify::Sender>,
-}
-
-impl AppState {
-    /// A state with the default session policy and the built-in (log) sender.
-    pub fn new(db: Db, config: WebConfig) -> Self {
-        AppState {
-            db,
-            config: Arc::new(config),
-            session_policy: minzheng_access::sessions::SessionPolicy::default(),
-            secure_cookies: false,
-            sender: Arc::new(minzheng_access::notify::LogSender),
-        }
-    }
-}
-
-impl AppState {
-    /// Runs a service in a transaction (a write one when `write`) on a blocking thread, keeping the
-    /// async workers free; the error type is the service's own.
-    pub async fn run<T, E, F>(&self, write: bool, f: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
-    {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || if write { db.write(f) } else { db.read(f) })
-            .await
-            .map_err(|e| E::from(StoreError::Io(format!("后台任务中断：{e}"))))?
-    }
-}
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -96,8 +30,13 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{*path}", get(assets::asset))
         .merge(crate::access_pages::routes())
         .merge(crate::tools::routes())
-        .merge(crate::reference_pages::routes());
-    for area in AREAS {
+        .merge(crate::reference_pages::routes())
+        .merge(minzheng_assistance::routes())
+        .merge(minzheng_institutions::routes())
+        .merge(minzheng_marriage::routes())
+        .merge(minzheng_governance::routes());
+    // An area that is not built yet still has its entry page, which says so plainly.
+    for area in AREAS.iter().filter(|a| !a.ready) {
         r = r.route(
             &format!("/{}", area.id),
             get(move |auth: crate::auth::Auth| async move { pages::area_page(area, &auth) }),

@@ -2,7 +2,7 @@
 //! state-changing request, and the extractors handlers use to demand a signed-in user.
 
 use crate::error::WebError;
-use crate::server::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -71,7 +71,7 @@ pub fn url_decode_pairs(body: &[u8]) -> Vec<(String, String)> {
 }
 
 fn forbidden_csrf() -> Response {
-    crate::pages::error_page(
+    crate::layout::error_page(
         axum::http::StatusCode::FORBIDDEN,
         "请求已失效",
         "页面已过期或请求来源不明，请刷新页面后重试。",

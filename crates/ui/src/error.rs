@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use minzheng_reference::ReferenceError;
 
 /// What a handler can answer other than success.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +92,28 @@ impl IntoResponse for WebError {
             WebError::Internal(_) => "系统处理您的请求时出错，已记录。请稍后重试。".to_owned(),
             other => other.to_string(),
         };
-        crate::pages::error_page(self.status(), title, &message, None)
+        crate::layout::error_page(self.status(), title, &message, None)
+    }
+}
+
+impl From<ReferenceError> for ApiError {
+    fn from(e: ReferenceError) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl From<ReferenceError> for WebError {
+    fn from(e: ReferenceError) -> Self {
+        match e {
+            ReferenceError::Invalid(m) => WebError::BadRequest(m),
+            ReferenceError::Access(a) => a.into(),
+            ReferenceError::Internal(c) => WebError::Internal(c),
+        }
+    }
+}
+
+impl From<minzheng_access::AccessError> for ApiError {
+    fn from(e: minzheng_access::AccessError) -> Self {
+        ApiError(e.into())
     }
 }

@@ -1,0 +1,2 @@
+-- 基层治理 (governance): the tables of the area.
+SELECT 1;
