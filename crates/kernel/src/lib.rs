@@ -11,6 +11,7 @@ pub mod credit_code;
 pub mod id_number;
 pub mod mask;
 pub mod money;
+pub mod month;
 pub mod params;
 pub mod pinyin_keys;
 pub mod region;

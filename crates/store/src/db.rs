@@ -339,8 +339,13 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     .map_err(|e| StoreError::Open(format!("{shown} 不是 SQLite 数据库：{e}")))?;
     c.busy_timeout(Duration::from_millis(u64::from(SQLITE_BUSY_TIMEOUT_MS)))
         .map_err(StoreError::from)?;
+    // A 64 MiB page cache per connection (SQLite's default is 2 MiB) and reads through a memory
+    // map: a payroll or an import touches indexes far larger than the default cache, and with it
+    // spends its time copying pages from the OS (measured: 3× slower on a 300k-line payroll).
+    // Both are ceilings, not allocations: an idle connection holds almost nothing.
     c.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;",
     )
     .map_err(|e| StoreError::Open(format!("无法设置数据库 {shown}：{e}")))?;
     c.set_prepared_statement_cache_capacity(256);
@@ -427,6 +432,53 @@ impl Tx<'_> {
                     out.push(Row::new(values));
                 }
                 Ok(out)
+            }
+        }
+    }
+
+    /// Runs a query and hands each row to `each` as it is read, without collecting them: for the
+    /// large scans of batch jobs (a payroll reads a district's entitlements this way). On PostgreSQL
+    /// the rows arrive in portions of the driver's stream.
+    pub fn query_each<E: From<StoreError>>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn ToValue],
+        mut each: impl FnMut(Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &mut self.inner {
+            TxInner::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql).map_err(|e| StoreError::sql(sql, e))?;
+                bind_sqlite(&mut stmt, sql, params)?;
+                let ncols = stmt.column_count();
+                let mut rows = stmt.raw_query();
+                while let Some(r) = rows.next().map_err(|e| StoreError::sql(sql, e))? {
+                    let mut values = Vec::with_capacity(ncols);
+                    for i in 0..ncols {
+                        values.push(sqlite_value(
+                            r.get_ref(i).map_err(|e| StoreError::sql(sql, e))?,
+                        )?);
+                    }
+                    each(Row::new(values))?;
+                }
+                Ok(())
+            }
+            TxInner::Pg { tx, stmts } => {
+                let stmt = pg_prepare(tx, stmts, sql)?;
+                let values = pg_params(params);
+                let mut rows = tx
+                    .query_raw(&stmt, values.iter().map(|v| v as &(dyn ToSql + Sync)))
+                    .map_err(|e| StoreError::sql(sql, e))?;
+                while let Some(r) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
+                    .map_err(|e| StoreError::sql(sql, e))?
+                {
+                    let mut values = Vec::with_capacity(r.len());
+                    for i in 0..r.len() {
+                        let PgAny(v) = r.try_get(i).map_err(|e| StoreError::sql(sql, e))?;
+                        values.push(v);
+                    }
+                    each(Row::new(values))?;
+                }
+                Ok(())
             }
         }
     }

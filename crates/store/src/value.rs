@@ -8,9 +8,10 @@ use crate::StoreError;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 /// One SQL value, bound as a parameter or read from a row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     /// SQL NULL.
+    #[default]
     Null,
     /// Any integer column (BIGINT everywhere).
     Int(i64),
@@ -204,6 +205,20 @@ impl Row {
             .values
             .get(idx)
             .cloned()
+            .ok_or_else(|| StoreError::Decode(format!("no column {idx}")))?;
+        T::from_value(v).map_err(|e| match e {
+            StoreError::Decode(m) => StoreError::Decode(format!("column {idx}: {m}")),
+            other => other,
+        })
+    }
+
+    /// Moves the value of column `idx` out as `T` (leaving NULL behind): no copy of the text,
+    /// for loops over many rows.
+    pub fn take<T: FromValue>(&mut self, idx: usize) -> Result<T, StoreError> {
+        let v = self
+            .values
+            .get_mut(idx)
+            .map(std::mem::take)
             .ok_or_else(|| StoreError::Decode(format!("no column {idx}")))?;
         T::from_value(v).map_err(|e| match e {
             StoreError::Decode(m) => StoreError::Decode(format!("column {idx}: {m}")),
