@@ -161,11 +161,21 @@ pub enum Action {
     CaseApply,
     /// See assistance households, cases and figures within one's scope.
     AssistanceRead,
+    /// Enrol beneficiaries in benefit programs, and suspend, stop or record a death or move-out.
+    EnrolmentManage,
+    /// Compute a month's payroll cycle (a snapshot of every entitlement).
+    PayrollCompute,
+    /// Approve a district's computed payroll cycle after checking its control totals.
+    PayrollApprove,
+    /// Authorize an approved payroll cycle for payment (finance).
+    PayrollAuthorize,
+    /// See enrolments, payroll cycles and payments within one's scope.
+    BenefitsRead,
 }
 
 impl Action {
     /// Every action, in a stable order for the docs.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 36] = [
         Action::AccountRead,
         Action::AccountManage,
         Action::AuditRead,
@@ -197,6 +207,11 @@ impl Action {
         Action::ReferralAnswer,
         Action::CaseApply,
         Action::AssistanceRead,
+        Action::EnrolmentManage,
+        Action::PayrollCompute,
+        Action::PayrollApprove,
+        Action::PayrollAuthorize,
+        Action::BenefitsRead,
     ];
 
     /// What the action is, in Chinese, for the docs and refusals.
@@ -233,6 +248,11 @@ impl Action {
             Action::ReferralAnswer => "答复转办事项",
             Action::CaseApply => "网上申请救助",
             Action::AssistanceRead => "查看社会救助情况",
+            Action::EnrolmentManage => "管理待遇享受人员",
+            Action::PayrollCompute => "生成月度发放名册",
+            Action::PayrollApprove => "审核月度发放名册",
+            Action::PayrollAuthorize => "批准资金拨付",
+            Action::BenefitsRead => "查看待遇发放情况",
         }
     }
 }
@@ -262,6 +282,10 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::LegalReview,
             Action::ReferralAnswer,
             Action::AssistanceRead,
+            Action::EnrolmentManage,
+            Action::PayrollCompute,
+            Action::PayrollAuthorize,
+            Action::BenefitsRead,
         ],
     ),
     (
@@ -281,6 +305,10 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::InspectionManage,
             Action::ReferralAnswer,
             Action::AssistanceRead,
+            Action::EnrolmentManage,
+            Action::PayrollCompute,
+            Action::PayrollApprove,
+            Action::BenefitsRead,
         ],
     ),
     (
@@ -295,6 +323,9 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::CaseDecide,
             Action::AppraisalVote,
             Action::AssistanceRead,
+            Action::EnrolmentManage,
+            Action::PayrollApprove,
+            Action::BenefitsRead,
         ],
     ),
     (
@@ -313,6 +344,8 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::CaseDecide,
             Action::AppraisalVote,
             Action::AssistanceRead,
+            Action::EnrolmentManage,
+            Action::BenefitsRead,
         ],
     ),
     (
@@ -356,6 +389,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::GovernanceRead,
             Action::InstitutionRead,
             Action::AssistanceRead,
+            Action::BenefitsRead,
         ],
     ),
     (

@@ -55,6 +55,7 @@ pub static MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_governance"),
     migration!(7, "0007_institutions"),
     migration!(8, "0008_assistance"),
+    migration!(9, "0009_benefits"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,0 +1,608 @@
+//! The monthly payroll. A cycle is one district's month: computing it freezes every payable
+//! entitlement as a payment line with its explanation, plus arrears for months an enrolment was due
+//! but not yet paid and recoveries of payments made for months after a death or a move-out. Control
+//! totals (count and amount per program and bank) are written with the lines and checked again at
+//! every later step.
+//!
+//! Each district is computed in one transaction: a crash leaves that district either whole or not
+//! there at all, and a rerun computes only what is missing. The unique index on (month, district)
+//! and the one on (program, beneficiary, month) make a second or concurrent run change nothing.
+
+use crate::BenefitsError;
+use crate::programs::{Basis, CareTier, Program, Standards, monthly_amount};
+use minzheng_access::{Action, Principal};
+use minzheng_kernel::money::Fen;
+use minzheng_kernel::month::Month;
+use minzheng_kernel::params::ParamSet;
+use minzheng_kernel::region::{RegionLevel, RegionTree};
+use minzheng_store::audit::{self, AuditEntry};
+use minzheng_store::{Db, StoreError, Tx, Value, params};
+use std::collections::{BTreeMap, HashMap};
+
+/// The stages of a cycle, in order.
+pub const STAGES: [(&str, &str); 3] = [
+    ("computed", "已生成"),
+    ("approved", "区县已审核"),
+    ("authorized", "财政已批准"),
+];
+
+/// What computing one district's month did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DistrictOutcome {
+    /// The district (6 digits).
+    pub district: String,
+    /// Whether it had been computed before (then nothing changed).
+    pub already: bool,
+    /// Regular lines written.
+    pub regular: u64,
+    /// Arrears lines written.
+    pub arrears: u64,
+    /// Recovery lines written.
+    pub recoveries: u64,
+    /// Entitlements with nothing payable this month (dibao income at or above the standard).
+    pub not_payable: u64,
+    /// The cycle's total.
+    pub total_fen: i64,
+}
+
+/// What computing a month did, over every district in scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MonthOutcome {
+    /// The month.
+    pub month: String,
+    /// Per district.
+    pub districts: Vec<DistrictOutcome>,
+}
+
+impl MonthOutcome {
+    /// Lines written by this run, of every kind.
+    pub fn lines_written(&self) -> u64 {
+        self.districts
+            .iter()
+            .map(|d| d.regular + d.arrears + d.recoveries)
+            .sum()
+    }
+
+    /// Districts that were already computed.
+    pub fn already(&self) -> usize {
+        self.districts.iter().filter(|d| d.already).count()
+    }
+}
+
+/// The districts (6-digit codes) in the principal's scope, from the region tree.
+fn districts_in_scope(who: &Principal, month: Month) -> Vec<String> {
+    let scope = who.scope_on(month.first_day());
+    let mut out: Vec<String> = RegionTree::chongqing()
+        .nodes()
+        .iter()
+        .filter(|n| n.level() == RegionLevel::District)
+        .map(|n| format!("{:012}", n.code.as_u64())[..6].to_owned())
+        .filter(|d| {
+            scope.contains(d)
+                || scope
+                    .as_prefixes()
+                    .iter()
+                    .any(|p| p.starts_with(d.as_str()))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Computes `month` for every district in scope, one transaction each; `progress` hears each
+/// district as it finishes (index, count, outcome).
+pub fn compute_month(
+    db: &Db,
+    who: &Principal,
+    month: Month,
+    progress: &mut dyn FnMut(usize, usize, &DistrictOutcome),
+) -> Result<MonthOutcome, BenefitsError> {
+    who.require(Action::PayrollCompute)?;
+    let params = db.read(crate_params)?;
+    let districts = districts_in_scope(who, month);
+    let mut outcome = MonthOutcome {
+        month: month.to_string(),
+        districts: Vec::new(),
+    };
+    for (i, district) in districts.iter().enumerate() {
+        let has_any = db.read(|tx| -> Result<bool, StoreError> {
+            Ok(tx
+                .query_opt(
+                    "SELECT 1 FROM enrolment WHERE region_code >= $1 AND region_code < $2 LIMIT 1",
+                    params![district, format!("{district}:")],
+                )?
+                .is_some())
+        })?;
+        if !has_any {
+            continue;
+        }
+        let d = match db.write(|tx| compute_district(tx, who, &params, month, district)) {
+            Err(BenefitsError::Store(e)) if e.is_unique_violation() => DistrictOutcome {
+                district: district.clone(),
+                already: true,
+                ..DistrictOutcome::default()
+            },
+            other => other?,
+        };
+        progress(i + 1, districts.len(), &d);
+        outcome.districts.push(d);
+    }
+    Ok(outcome)
+}
+
+fn crate_params(tx: &mut Tx<'_>) -> Result<ParamSet, BenefitsError> {
+    Ok(minzheng_reference::parameters::parameter_set(tx)?)
+}
+
+/// One payment line before it is written.
+struct Line {
+    enrolment_id: i64,
+    program: Program,
+    id_number: String,
+    region_code: String,
+    bank_code: String,
+    kind: &'static str,
+    for_month: String,
+    amount: i64,
+    explanation: String,
+    recovers: Option<i64>,
+}
+
+const PAYMENT_COLUMNS: &[&str] = &[
+    "cycle_id",
+    "enrolment_id",
+    "program",
+    "id_number",
+    "region_code",
+    "bank_code",
+    "kind",
+    "for_month",
+    "amount_fen",
+    "explanation",
+    "recovers_payment_id",
+];
+
+/// Lines written per bulk insert.
+const BATCH: usize = 10_000;
+
+/// Computes one district's month inside the caller's transaction.
+pub fn compute_district(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    params: &ParamSet,
+    month: Month,
+    district: &str,
+) -> Result<DistrictOutcome, BenefitsError> {
+    who.require(Action::PayrollCompute)?;
+    let mut out = DistrictOutcome {
+        district: district.to_owned(),
+        ..DistrictOutcome::default()
+    };
+    let m = month.to_string();
+    if tx
+        .query_opt(
+            "SELECT id FROM payroll_cycle WHERE month = $1 AND district_code = $2",
+            params![m, district],
+        )?
+        .is_some()
+    {
+        out.already = true;
+        return Ok(out);
+    }
+    let now = minzheng_store::format_instant(chrono::Utc::now());
+    let cycle_id: i64 = tx
+        .query_one(
+            "INSERT INTO payroll_cycle (month, district_code, status, line_count, total_fen, computed_by, computed_at)
+             VALUES ($1, $2, 'computed', 0, 0, $3, $4) RETURNING id",
+            params![m, district, who.username, now],
+        )?
+        .get(0)?;
+    let upper = format!("{district}:");
+    let mut standards: HashMap<Month, Standards> = HashMap::new();
+    let mut standards_of = |mo: Month| -> Result<Standards, BenefitsError> {
+        if let Some(s) = standards.get(&mo) {
+            return Ok(*s);
+        }
+        let s = Standards::read(params, district, mo)?;
+        standards.insert(mo, s);
+        Ok(s)
+    };
+    let mut totals: BTreeMap<(Program, String), (i64, i64)> = BTreeMap::new();
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH);
+    let mut push =
+        |tx: &mut Tx<'_>, batch: &mut Vec<Vec<Value>>, line: Line| -> Result<(), BenefitsError> {
+            let t = totals
+                .entry((line.program, line.bank_code.clone()))
+                .or_insert((0, 0));
+            t.0 += 1;
+            t.1 += line.amount;
+            batch.push(vec![
+                Value::Int(cycle_id),
+                Value::Int(line.enrolment_id),
+                Value::Text(line.program.code().into()),
+                Value::Text(line.id_number),
+                Value::Text(line.region_code),
+                Value::Text(line.bank_code),
+                Value::Text(line.kind.into()),
+                Value::Text(line.for_month),
+                Value::Int(line.amount),
+                Value::Text(line.explanation),
+                line.recovers.map(Value::Int).unwrap_or(Value::Null),
+            ]);
+            if batch.len() >= BATCH {
+                tx.bulk_insert("payment", PAYMENT_COLUMNS, &mut batch.drain(..))?;
+            }
+            Ok(())
+        };
+
+    // Regular lines, and arrears for enrolments that start before this month and were never paid.
+    // The rows stream from the database; the lines are written in batches after the scan.
+    let current = standards_of(month)?;
+    let mut lines: Vec<Line> = Vec::new();
+    tx.query_each(
+        "SELECT id, program, id_number, region_code, members, counted_income_fen, supplement_fen, care_tier,
+                bank_code, start_month, first_paid_month
+         FROM enrolment
+         WHERE region_code >= $1 AND region_code < $2 AND status = 'active'
+           AND start_month <= $3 AND (end_month IS NULL OR end_month >= $3)
+         ORDER BY region_code, id",
+        params![district, upper, m],
+        |mut row| -> Result<(), BenefitsError> {
+            let enrolment_id: i64 = row.take(0)?;
+            let program = Program::parse(&row.take::<String>(1)?)?;
+            let id_number: String = row.take(2)?;
+            let region_code: String = row.take(3)?;
+            let care: Option<String> = row.take(7)?;
+            let basis = Basis {
+                members: row.take(4)?,
+                counted_income: Fen(row.take(5)?),
+                supplement: Fen(row.take(6)?),
+                care_tier: care.as_deref().map(CareTier::parse).transpose()?,
+            };
+            let bank_code: String = row.take(8)?;
+            let first_paid: Option<String> = row.take(10)?;
+            if first_paid.is_none() {
+                let start = Month::parse(&row.take::<String>(9)?)
+                    .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
+                let mut mo = start;
+                while mo < month {
+                    let s = standards_of(mo)?;
+                    if let Some(a) = monthly_amount(program, &basis, &s)? {
+                        out.arrears += 1;
+                        out.total_fen += a.fen.0;
+                        lines.push(Line {
+                            enrolment_id,
+                            program,
+                            id_number: id_number.clone(),
+                            region_code: region_code.clone(),
+                            bank_code: bank_code.clone(),
+                            kind: "arrears",
+                            for_month: mo.to_string(),
+                            amount: a.fen.0,
+                            explanation: format!("补发：{}", a.explanation),
+                            recovers: None,
+                        });
+                    }
+                    mo = mo.plus(1);
+                }
+            }
+            match monthly_amount(program, &basis, &current)? {
+                Some(a) => {
+                    out.regular += 1;
+                    out.total_fen += a.fen.0;
+                    lines.push(Line {
+                        enrolment_id,
+                        program,
+                        id_number,
+                        region_code,
+                        bank_code,
+                        kind: "regular",
+                        for_month: m.clone(),
+                        amount: a.fen.0,
+                        explanation: a.explanation,
+                        recovers: None,
+                    });
+                }
+                None => out.not_payable += 1,
+            }
+            Ok(())
+        },
+    )?;
+    for line in lines {
+        push(tx, &mut batch, line)?;
+    }
+
+    // Recoveries: payments made for months after a recorded death or move-out, not yet recovered.
+    let overpaid = tx.query(
+        "SELECT p.id, p.enrolment_id, p.program, p.id_number, p.region_code, p.bank_code, p.for_month,
+                p.amount_fen, s.effective_date, s.kind
+         FROM payment p JOIN beneficiary_stop s ON s.id_number = p.id_number
+         WHERE p.id_number IN (SELECT id_number FROM beneficiary_stop)
+           AND p.region_code >= $1 AND p.region_code < $2 AND p.kind <> 'recovery'
+           AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.recovers_payment_id = p.id AND r.kind = 'recovery')
+         ORDER BY p.id",
+        params![district, upper],
+    )?;
+    let mut recovered = std::collections::HashSet::new();
+    for row in overpaid {
+        let paid_id: i64 = row.get(0)?;
+        let for_month: String = row.get(6)?;
+        let date: String = row.get(8)?;
+        let kind: String = row.get(9)?;
+        let stop_month = Month::parse(&date[..7.min(date.len())])
+            .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
+        let paid_month =
+            Month::parse(&for_month).map_err(|e| BenefitsError::Invalid(e.to_string()))?;
+        if paid_month <= stop_month || !recovered.insert(paid_id) {
+            continue;
+        }
+        let amount: i64 = row.get(7)?;
+        let why = if kind == "death" {
+            "死亡"
+        } else {
+            "迁出本市"
+        };
+        out.recoveries += 1;
+        out.total_fen -= amount;
+        push(
+            tx,
+            &mut batch,
+            Line {
+                enrolment_id: row.get(1)?,
+                program: Program::parse(&row.get::<String>(2)?)?,
+                id_number: row.get(3)?,
+                region_code: row.get(4)?,
+                bank_code: row.get(5)?,
+                kind: "recovery",
+                for_month,
+                amount: -amount,
+                explanation: format!(
+                    "追回：{why}（{date}）后已发放的 {paid_month} 待遇 {} 元（原发放记录 {paid_id}）",
+                    Fen(amount).yuan_string()
+                ),
+                recovers: Some(paid_id),
+            },
+        )?;
+    }
+    tx.bulk_insert("payment", PAYMENT_COLUMNS, &mut batch.drain(..))?;
+
+    // The enrolments paid for the first time now have their arrears behind them.
+    tx.execute(
+        "UPDATE enrolment SET first_paid_month = $3
+         WHERE region_code >= $1 AND region_code < $2 AND first_paid_month IS NULL AND status = 'active'
+           AND start_month <= $3 AND (end_month IS NULL OR end_month >= $3)",
+        params![district, upper, m],
+    )?;
+    let lines = (out.regular + out.arrears + out.recoveries) as i64;
+    for ((program, bank), (count, total)) in &totals {
+        tx.execute(
+            "INSERT INTO payroll_total (cycle_id, program, bank_code, line_count, total_fen) VALUES ($1, $2, $3, $4, $5)",
+            params![cycle_id, program.code(), bank, *count, *total],
+        )?;
+    }
+    tx.execute(
+        "UPDATE payroll_cycle SET line_count = $2, total_fen = $3 WHERE id = $1",
+        params![cycle_id, lines, out.total_fen],
+    )?;
+    audit::append(
+        tx,
+        &who.audit(),
+        AuditEntry {
+            action: "payroll.compute",
+            record_type: "payroll_cycle",
+            record_id: cycle_id.to_string(),
+            subject_key: None,
+            before: None,
+            after: Some(serde_json::json!({
+                "month": m, "district": district, "lines": lines, "total_fen": out.total_fen,
+            })),
+            detail: serde_json::json!({
+                "regular": out.regular, "arrears": out.arrears, "recoveries": out.recoveries,
+                "not_payable": out.not_payable,
+            }),
+        },
+    )?;
+    Ok(out)
+}
+
+/// A cycle as lists and checks show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    /// Its id.
+    pub id: i64,
+    /// The month.
+    pub month: String,
+    /// The district.
+    pub district_code: String,
+    /// `computed`, `approved` or `authorized`.
+    pub status: String,
+    /// Lines recorded as its control count.
+    pub line_count: i64,
+    /// Amount recorded as its control total.
+    pub total_fen: i64,
+}
+
+/// The cycles of a month within the principal's scope.
+pub fn cycles(tx: &mut Tx<'_>, who: &Principal, month: Month) -> Result<Vec<Cycle>, BenefitsError> {
+    who.require(Action::BenefitsRead)?;
+    let rows = tx.query(
+        "SELECT id, month, district_code, status, line_count, total_fen FROM payroll_cycle WHERE month = $1 ORDER BY district_code",
+        params![month.to_string()],
+    )?;
+    let scope = who.scope();
+    let mut out = Vec::new();
+    for r in rows {
+        let c = Cycle {
+            id: r.get(0)?,
+            month: r.get(1)?,
+            district_code: r.get(2)?,
+            status: r.get(3)?,
+            line_count: r.get(4)?,
+            total_fen: r.get(5)?,
+        };
+        if scope.contains(&format!("{}000000", c.district_code))
+            || scope
+                .as_prefixes()
+                .iter()
+                .any(|p| p.starts_with(&c.district_code))
+        {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks a cycle's lines against its control totals, per program and bank and overall; returns the
+/// first disagreement in Chinese.
+pub fn check_totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<(), BenefitsError> {
+    let rows = tx.query(
+        "SELECT program, bank_code, COUNT(*), CAST(SUM(amount_fen) AS BIGINT) FROM payment WHERE cycle_id = $1 GROUP BY program, bank_code",
+        params![cycle.id],
+    )?;
+    let mut actual: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for r in rows {
+        actual.insert((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?));
+    }
+    let recorded_rows = tx.query(
+        "SELECT program, bank_code, line_count, total_fen FROM payroll_total WHERE cycle_id = $1",
+        params![cycle.id],
+    )?;
+    let mut recorded: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for r in recorded_rows {
+        recorded.insert((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?));
+    }
+    if actual != recorded {
+        let key = actual
+            .iter()
+            .find(|(k, v)| recorded.get(*k) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .or_else(|| recorded.keys().find(|k| !actual.contains_key(*k)).cloned())
+            .unwrap_or_default();
+        return Err(BenefitsError::Conflict(format!(
+            "控制数不符：{} 月 {} 的发放明细与控制数在项目 {}、银行 {} 上不一致，请勿继续，已记录",
+            cycle.month, cycle.district_code, key.0, key.1
+        )));
+    }
+    let (count, total) = actual
+        .values()
+        .fold((0, 0), |(c, t), (c2, t2)| (c + c2, t + t2));
+    if count != cycle.line_count || total != cycle.total_fen {
+        return Err(BenefitsError::Conflict(format!(
+            "控制数不符：{} 月 {} 共 {count} 笔 {} 元，与名册记录的 {} 笔 {} 元不一致",
+            cycle.month,
+            cycle.district_code,
+            Fen(total).yuan_string(),
+            cycle.line_count,
+            Fen(cycle.total_fen).yuan_string()
+        )));
+    }
+    Ok(())
+}
+
+fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, BenefitsError> {
+    let r = tx
+        .query_opt(
+            "SELECT id, month, district_code, status, line_count, total_fen FROM payroll_cycle WHERE id = $1",
+            params![cycle_id],
+        )?
+        .ok_or_else(|| BenefitsError::Invalid(format!("没有编号为 {cycle_id} 的发放名册")))?;
+    let c = Cycle {
+        id: r.get(0)?,
+        month: r.get(1)?,
+        district_code: r.get(2)?,
+        status: r.get(3)?,
+        line_count: r.get(4)?,
+        total_fen: r.get(5)?,
+    };
+    let scope = who.scope();
+    if !(scope.contains(&format!("{}000000", c.district_code))
+        || scope
+            .as_prefixes()
+            .iter()
+            .any(|p| p.starts_with(&c.district_code)))
+    {
+        return Err(BenefitsError::Invalid(format!(
+            "没有编号为 {cycle_id} 的发放名册"
+        )));
+    }
+    Ok(c)
+}
+
+/// Moves a cycle one stage on (`approved` after `computed`, `authorized` after `approved`),
+/// after checking its control totals again.
+pub fn advance(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    cycle_id: i64,
+    to: &str,
+) -> Result<Cycle, BenefitsError> {
+    let (from, action, by, at) = match to {
+        "approved" => (
+            "computed",
+            Action::PayrollApprove,
+            "approved_by",
+            "approved_at",
+        ),
+        "authorized" => (
+            "approved",
+            Action::PayrollAuthorize,
+            "authorized_by",
+            "authorized_at",
+        ),
+        other => {
+            return Err(BenefitsError::Invalid(format!(
+                "发放名册没有“{other}”这一步"
+            )));
+        }
+    };
+    who.require(action)?;
+    let cycle = load_cycle(tx, who, cycle_id)?;
+    if cycle.status != from {
+        return Err(BenefitsError::Conflict(format!(
+            "{} 月 {} 的发放名册当前为“{}”，这一步须在“{}”之后",
+            cycle.month,
+            cycle.district_code,
+            stage_name(&cycle.status),
+            stage_name(from)
+        )));
+    }
+    check_totals(tx, &cycle)?;
+    let now = minzheng_store::format_instant(chrono::Utc::now());
+    tx.execute(
+        &format!(
+            "UPDATE payroll_cycle SET status = $2, {by} = $3, {at} = $4 WHERE id = $1 AND status = $5"
+        ),
+        params![cycle_id, to, who.username, now, from],
+    )?;
+    audit::append(
+        tx,
+        &who.audit(),
+        AuditEntry {
+            action: if to == "approved" {
+                "payroll.approve"
+            } else {
+                "payroll.authorize"
+            },
+            record_type: "payroll_cycle",
+            record_id: cycle_id.to_string(),
+            subject_key: None,
+            before: Some(serde_json::json!({ "status": from })),
+            after: Some(serde_json::json!({ "status": to })),
+            detail: serde_json::json!({ "lines": cycle.line_count, "total_fen": cycle.total_fen }),
+        },
+    )?;
+    Ok(Cycle {
+        status: to.to_owned(),
+        ..cycle
+    })
+}
+
+/// The Chinese name of a stage.
+pub fn stage_name(code: &str) -> &'static str {
+    STAGES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
+        .unwrap_or("未知")
+}

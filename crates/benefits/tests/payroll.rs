@@ -1,0 +1,341 @@
+//! The payroll on both backends: exact amounts, a standard change mid-year, arrears, idempotent
+//! recompute, death → stop and recovery, control totals at every step, scope.
+
+use chrono::NaiveDate;
+use minzheng_access::{Principal, Role};
+use minzheng_benefits::BenefitsError;
+use minzheng_benefits::enrolments::{self, NewEnrolment, StopKind};
+use minzheng_benefits::payroll::{self, MonthOutcome};
+use minzheng_benefits::programs::{CareTier, Program};
+use minzheng_kernel::id_number::IdNumber;
+use minzheng_kernel::money::Fen;
+use minzheng_kernel::month::Month;
+use minzheng_kernel::region::RegionCode;
+use minzheng_store::{Db, params};
+
+fn who(role: Role, scope: &str, name: &str) -> Principal {
+    Principal {
+        account_id: 1,
+        username: name.into(),
+        display_name: name.into(),
+        role,
+        scope_code: scope.into(),
+        unit_id: None,
+        address: None,
+        request_id: None,
+    }
+}
+
+fn city() -> Principal {
+    who(Role::CityAdmin, "50", "city")
+}
+
+fn id(seq: u16) -> IdNumber {
+    IdNumber::generate("500103", NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq).unwrap()
+}
+
+fn month(s: &str) -> Month {
+    Month::parse(s).unwrap()
+}
+
+fn new(program: Program, seq: u16, community: &str, start: &str) -> NewEnrolment {
+    NewEnrolment {
+        program,
+        id_number: id(seq),
+        name: format!("测试{seq}"),
+        household_id: None,
+        region_code: RegionCode::parse(community).unwrap(),
+        members: 1,
+        counted_income: Fen(0),
+        supplement: Fen(0),
+        care_tier: None,
+        bank_code: "CQRCB".into(),
+        account_kind: "ssc".into(),
+        account_no: format!("6230{seq:012}"),
+        start_month: month(start),
+        end_month: None,
+        reason: "测试登记".into(),
+    }
+}
+
+fn setup(db: &Db) {
+    db.write(minzheng_reference::parameters::sync_seed).unwrap();
+}
+
+fn compute(db: &Db, m: &str) -> MonthOutcome {
+    payroll::compute_month(db, &city(), month(m), &mut |_, _, _| {}).unwrap()
+}
+
+fn amounts(db: &Db, id_number: &IdNumber) -> Vec<(String, String, i64)> {
+    db.read(|tx| {
+        let rows = tx.query(
+            "SELECT kind, for_month, amount_fen FROM payment WHERE id_number = $1 ORDER BY id",
+            params![id_number.as_str()],
+        )?;
+        rows.iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .collect::<Result<Vec<_>, minzheng_store::StoreError>>()
+    })
+    .unwrap()
+}
+
+/// 渝中区 七星岗街道 华一坡社区 (urban) and a 沙坪坝区 community.
+const YUZHONG: &str = "500103001003";
+
+#[test]
+fn amounts_standard_change_arrears_and_idempotent_recompute() {
+    for t in minzheng_store::testing::databases("benefits_amounts") {
+        let db = &t.db;
+        setup(db);
+        // A dibao household of 3 with 900 yuan of income and a 60-yuan supplement, from 2020-05.
+        let mut dibao = new(Program::DibaoUrban, 11, YUZHONG, "2020-05");
+        dibao.members = 3;
+        dibao.counted_income = Fen(90_000);
+        dibao.supplement = Fen(6_000);
+        let mut tekun = new(Program::TekunDispersed, 13, YUZHONG, "2020-06");
+        tekun.care_tier = Some(CareTier::Partial);
+        let late = new(Program::OrphanDispersed, 15, YUZHONG, "2020-04");
+        db.write(|tx| {
+            enrolments::enrol(tx, &city(), &dibao)?;
+            enrolments::enrol(tx, &city(), &tekun)?;
+            Ok::<_, BenefitsError>(())
+        })
+        .unwrap();
+
+        let june = compute(db, "2020-06");
+        assert_eq!(
+            june.lines_written(),
+            3,
+            "{}: dibao May arrears + June, tekun June",
+            t.label
+        );
+        // Dibao: May and June at 580: 3 × 580 − 900 + 60 = 900.
+        assert_eq!(
+            amounts(db, &dibao.id_number),
+            vec![
+                ("arrears".into(), "2020-05".into(), 90_000),
+                ("regular".into(), "2020-06".into(), 90_000)
+            ]
+        );
+        // Tekun: 754 + 200 (partial care) = 954.
+        assert_eq!(
+            amounts(db, &tekun.id_number),
+            vec![("regular".into(), "2020-06".into(), 95_400)]
+        );
+
+        // The same month again: nothing changes and it says so.
+        let again = compute(db, "2020-06");
+        assert_eq!(again.lines_written(), 0);
+        assert_eq!(again.already(), 1);
+
+        // An orphan enrolled late, from 2020-04: July pays April to June as arrears, at 1204.
+        db.write(|tx| enrolments::enrol(tx, &city(), &late))
+            .unwrap();
+        compute(db, "2020-07");
+        // July: the urban standard is 620 from 2020-07: 3 × 620 − 900 + 60 = 1020.
+        assert_eq!(
+            amounts(db, &dibao.id_number).last().unwrap(),
+            &("regular".to_string(), "2020-07".to_string(), 102_000)
+        );
+        let orphan = amounts(db, &late.id_number);
+        assert_eq!(
+            orphan,
+            vec![
+                ("arrears".into(), "2020-04".into(), 120_400),
+                ("arrears".into(), "2020-05".into(), 120_400),
+                ("arrears".into(), "2020-06".into(), 120_400),
+                ("regular".into(), "2020-07".into(), 120_400),
+            ],
+            "{}",
+            t.label
+        );
+        // The database itself refuses a second payment for the same person, program and month.
+        let dup = db.write(|tx| {
+            tx.execute(
+                "INSERT INTO payment (cycle_id, enrolment_id, program, id_number, region_code, bank_code, kind,
+                     for_month, amount_fen, explanation)
+                 SELECT cycle_id, enrolment_id, program, id_number, region_code, bank_code, 'arrears', for_month,
+                     amount_fen, explanation FROM payment WHERE kind = 'regular' AND for_month = '2020-07' AND program = 'orphan_dispersed'",
+                params![],
+            )
+        });
+        assert!(
+            matches!(&dup, Err(e) if e.is_unique_violation()),
+            "{}: {dup:?}",
+            t.label
+        );
+    }
+}
+
+#[test]
+fn death_stops_the_next_cycle_and_recovers_what_was_paid_after_it() {
+    for t in minzheng_store::testing::databases("benefits_death") {
+        let db = &t.db;
+        setup(db);
+        let person = new(Program::DisabilityLiving, 21, YUZHONG, "2020-01");
+        db.write(|tx| enrolments::enrol(tx, &city(), &person))
+            .unwrap();
+        compute(db, "2020-01");
+        compute(db, "2020-02");
+        compute(db, "2020-03");
+        // Died on 2020-01-20, recorded only in March: February and March were paid after it.
+        let outcome = db
+            .write(|tx| {
+                enrolments::record_stop(
+                    tx,
+                    &city(),
+                    &person.id_number,
+                    StopKind::Death,
+                    NaiveDate::from_ymd_opt(2020, 1, 20).unwrap(),
+                    "殡葬记录",
+                )
+            })
+            .unwrap();
+        assert_eq!(outcome.enrolments_stopped, 1);
+        let retry = db
+            .write(|tx| {
+                enrolments::record_stop(
+                    tx,
+                    &city(),
+                    &person.id_number,
+                    StopKind::Death,
+                    NaiveDate::from_ymd_opt(2020, 1, 20).unwrap(),
+                    "殡葬记录",
+                )
+            })
+            .unwrap();
+        assert!(retry.already_recorded);
+        compute(db, "2020-04");
+        assert_eq!(
+            amounts(db, &person.id_number),
+            vec![
+                ("regular".into(), "2020-01".into(), 7_000),
+                ("regular".into(), "2020-02".into(), 7_000),
+                ("regular".into(), "2020-03".into(), 7_000),
+                ("recovery".into(), "2020-02".into(), -7_000),
+                ("recovery".into(), "2020-03".into(), -7_000),
+            ],
+            "{}",
+            t.label
+        );
+        // May recovers nothing again and pays nothing.
+        compute(db, "2020-05");
+        assert_eq!(amounts(db, &person.id_number).len(), 5);
+    }
+}
+
+#[test]
+fn stages_check_control_totals_and_roles() {
+    for t in minzheng_store::testing::databases("benefits_stages") {
+        let db = &t.db;
+        setup(db);
+        for seq in 31..36 {
+            db.write(|tx| {
+                enrolments::enrol(
+                    tx,
+                    &city(),
+                    &new(Program::DisabilityCare, seq, YUZHONG, "2020-03"),
+                )
+            })
+            .unwrap();
+        }
+        let out = compute(db, "2020-03");
+        assert_eq!(out.districts.len(), 1);
+        assert_eq!(out.districts[0].total_fen, 5 * 8_000);
+        let reviewer = who(Role::DistrictReviewer, "500103", "reviewer");
+        let other = who(Role::DistrictReviewer, "500106", "other");
+        let cycles = db
+            .read(|tx| payroll::cycles(tx, &reviewer, month("2020-03")))
+            .unwrap();
+        assert_eq!(cycles.len(), 1);
+        assert_eq!(cycles[0].line_count, 5);
+        let cycle_id = cycles[0].id;
+        // Another district's reviewer sees nothing and cannot approve it.
+        assert!(
+            db.read(|tx| payroll::cycles(tx, &other, month("2020-03")))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            db.write(|tx| payroll::advance(tx, &other, cycle_id, "approved"))
+                .is_err()
+        );
+        // Finance cannot authorize before the district approves.
+        let err = db
+            .write(|tx| payroll::advance(tx, &city(), cycle_id, "authorized"))
+            .unwrap_err();
+        assert!(err.to_string().contains("须在“区县已审核”之后"), "{err}");
+        // A tampered line breaks the control totals: approval is refused and nothing moves.
+        db.write(|tx| {
+            tx.execute(
+                "UPDATE payment SET amount_fen = amount_fen + 1 WHERE id = (SELECT MIN(id) FROM payment)",
+                params![],
+            )
+        })
+        .unwrap();
+        let err = db
+            .write(|tx| payroll::advance(tx, &reviewer, cycle_id, "approved"))
+            .unwrap_err();
+        assert!(err.to_string().contains("控制数不符"), "{err}");
+        db.write(|tx| {
+            tx.execute(
+                "UPDATE payment SET amount_fen = amount_fen - 1 WHERE id = (SELECT MIN(id) FROM payment)",
+                params![],
+            )
+        })
+        .unwrap();
+        let approved = db
+            .write(|tx| payroll::advance(tx, &reviewer, cycle_id, "approved"))
+            .unwrap();
+        assert_eq!(approved.status, "approved");
+        // The reviewer may not authorize (finance does).
+        assert!(
+            db.write(|tx| payroll::advance(tx, &reviewer, cycle_id, "authorized"))
+                .is_err()
+        );
+        let authorized = db
+            .write(|tx| payroll::advance(tx, &city(), cycle_id, "authorized"))
+            .unwrap();
+        assert_eq!(authorized.status, "authorized");
+    }
+}
+
+#[test]
+fn bad_enrolments_are_refused_and_write_nothing() {
+    for t in minzheng_store::testing::databases("benefits_refused") {
+        let db = &t.db;
+        setup(db);
+        let ok = new(Program::OrphanDispersed, 41, YUZHONG, "2020-03");
+        db.write(|tx| enrolments::enrol(tx, &city(), &ok)).unwrap();
+        let mut end_before_start = new(Program::OrphanDispersed, 43, YUZHONG, "2020-03");
+        end_before_start.end_month = Some(month("2020-02"));
+        let mut tekun_without_tier = new(Program::TekunDispersed, 45, YUZHONG, "2020-03");
+        tekun_without_tier.care_tier = None;
+        let street = who(Role::StreetOfficer, "500106001", "street");
+        let cases: Vec<(NewEnrolment, Principal, &str)> = vec![
+            (ok.clone(), city(), "不能重复登记"),
+            (
+                end_before_start,
+                city(),
+                "终止月份 2020-02 早于起始月份 2020-03",
+            ),
+            (tekun_without_tier, city(), "护理等级"),
+            (
+                new(Program::OrphanDispersed, 47, YUZHONG, "2020-03"),
+                street,
+                "不在您的管辖范围",
+            ),
+        ];
+        for (e, p, message) in cases {
+            let err = db.write(|tx| enrolments::enrol(tx, &p, &e)).unwrap_err();
+            assert!(err.to_string().contains(message), "{}: {err}", t.label);
+        }
+        let count: i64 = db
+            .read(|tx| {
+                tx.query_one("SELECT COUNT(*) FROM enrolment", params![])?
+                    .get(0)
+            })
+            .unwrap();
+        assert_eq!(count, 1, "{}", t.label);
+    }
+}
