@@ -29,6 +29,16 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// `minzheng generate` at a scale, beside the raw driver bulk-inserting the same rows into
+    /// tables with the same indexes.
+    Generate {
+        /// demo, district[:CODE] or chongqing.
+        #[arg(long, default_value = "district")]
+        scale: String,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The assistance area's scenarios.
     #[command(flatten)]
     Assistance(crate::assistance::BenchCommand),
@@ -38,6 +48,9 @@ pub enum BenchCommand {
     /// The marriage area's scenarios.
     #[command(flatten)]
     Marriage(crate::marriage::BenchCommand),
+    /// The payroll's scenarios.
+    #[command(flatten)]
+    Payroll(crate::payroll::BenchCommand),
     /// The governance area's scenarios.
     #[command(flatten)]
     Governance(crate::governance::BenchCommand),
@@ -191,10 +204,12 @@ pub fn run(database_url: Option<&str>, command: BenchCommand) -> Result<(), Stri
             connections,
             seconds,
         } => http(&path, connections, seconds),
+        BenchCommand::Generate { scale, seed } => generate(database_url, &scale, seed),
         BenchCommand::Assistance(c) => crate::assistance::bench(database_url, c),
         BenchCommand::Institutions(c) => crate::institutions::bench(database_url, c),
         BenchCommand::Marriage(c) => crate::marriage::bench(database_url, c),
         BenchCommand::Governance(c) => crate::governance::bench(database_url, c),
+        BenchCommand::Payroll(c) => crate::payroll::bench(database_url, c),
     }
 }
 
@@ -500,4 +515,159 @@ fn http(path: &str, connections: u32, seconds: u32) -> Result<(), String> {
         note: format!("wrk and the server share the 2 cores; latency {p50}, {p99}"),
     });
     Ok(())
+}
+
+/// The population tables with the indexes the migrations give them, for the raw side of
+/// `bench generate` (same rows, same indexes, no application code).
+const RAW_POPULATION: &[(&str, &str, &str)] = &[
+    (
+        "household",
+        "CREATE TABLE raw_household (id BIGINT PRIMARY KEY, region_code TEXT NOT NULL, area_type TEXT NOT NULL,
+            address TEXT NOT NULL, deposits_fen BIGINT NOT NULL, vehicles BIGINT NOT NULL, housing_units BIGINT NOT NULL,
+            origin TEXT NOT NULL, created_at TEXT NOT NULL);
+         CREATE INDEX raw_household_region ON raw_household (region_code, id);",
+        "id, region_code, area_type, address, deposits_fen, vehicles, housing_units, origin, created_at",
+    ),
+    (
+        "person",
+        "CREATE TABLE raw_person (id BIGINT PRIMARY KEY, household_id BIGINT NOT NULL, id_number TEXT NOT NULL,
+            name TEXT NOT NULL, search_keys TEXT NOT NULL, sex TEXT NOT NULL, birth_date TEXT NOT NULL, relation TEXT NOT NULL,
+            hukou_region TEXT NOT NULL, region_code TEXT NOT NULL, monthly_income_fen BIGINT NOT NULL, disability_kind TEXT,
+            disability_level BIGINT, serious_illness BOOLEAN NOT NULL, student BOOLEAN NOT NULL, created_at TEXT NOT NULL);
+         CREATE UNIQUE INDEX raw_person_id_number ON raw_person (id_number);
+         CREATE INDEX raw_person_household ON raw_person (household_id);
+         CREATE INDEX raw_person_region ON raw_person (region_code, id);",
+        "id, household_id, id_number, name, search_keys, sex, birth_date, relation, hukou_region, region_code,
+         monthly_income_fen, disability_kind, disability_level, serious_illness, student, created_at",
+    ),
+    (
+        "enrolment",
+        "CREATE TABLE raw_enrolment (program TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, household_id BIGINT,
+            region_code TEXT NOT NULL, area_type TEXT NOT NULL, members BIGINT NOT NULL, counted_income_fen BIGINT NOT NULL,
+            supplement_fen BIGINT NOT NULL, care_tier TEXT, bank_code TEXT NOT NULL, account_kind TEXT NOT NULL,
+            account_no TEXT NOT NULL, start_month TEXT NOT NULL, end_month TEXT, first_paid_month TEXT, status TEXT NOT NULL,
+            reason TEXT NOT NULL, source TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+         CREATE UNIQUE INDEX raw_enrolment_one_open ON raw_enrolment (program, id_number) WHERE status <> 'stopped';
+         CREATE INDEX raw_enrolment_region ON raw_enrolment (region_code);
+         CREATE INDEX raw_enrolment_id_number ON raw_enrolment (id_number);
+         CREATE INDEX raw_enrolment_unpaid ON raw_enrolment (region_code) WHERE first_paid_month IS NULL;",
+        "program, id_number, name, household_id, region_code, area_type, members, counted_income_fen, supplement_fen,
+         care_tier, bank_code, account_kind, account_no, start_month, end_month, first_paid_month, status, reason, source,
+         created_at, updated_at",
+    ),
+];
+
+fn generate(url: Option<&str>, scale: &str, seed: u64) -> Result<(), String> {
+    let scale = minzheng_synth::Scale::parse(scale).map_err(|e| e.to_string())?;
+    let s = scratch(url)?;
+    let db = &s.db;
+    minzheng_store::migrations::migrate(db).map_err(|e| e.to_string())?;
+    db.write(minzheng_reference::parameters::sync_seed)
+        .map_err(|e| e.to_string())?;
+    let g = crate::generate::run(db, scale, seed, false)?;
+    let peak = peak_rss_mb();
+    let mut tables = Vec::new();
+    for (table, ddl, columns) in RAW_POPULATION {
+        let rows = db
+            .read(|tx| tx.query(&format!("SELECT {columns} FROM {table}"), params![]))
+            .map_err(|e| e.to_string())?;
+        db.write(|tx| tx.execute_batch(ddl))
+            .map_err(|e| e.to_string())?;
+        tables.push((format!("raw_{table}"), columns.to_string(), rows));
+    }
+    let t = Instant::now();
+    raw_bulk(db.url(), &tables)?;
+    let raw = t.elapsed();
+    let rows: usize = tables.iter().map(|(_, _, r)| r.len()).sum();
+    let ms_ours = g.seconds * 1000.0;
+    let ms_raw = ms(raw);
+    print(&Figures {
+        scenario: format!("generate {}", scale.label_zh()),
+        backend: backend_name(db),
+        runs: 1,
+        median_ms: ms_ours,
+        min_ms: ms_ours,
+        max_ms: ms_ours,
+        per_second: rows as f64 / g.seconds.max(1e-9),
+        raw_median_ms: Some(ms_raw),
+        ratio_to_raw: Some(ms_ours / ms_raw.max(1e-9)),
+        peak_rss_mb: peak,
+        note: format!(
+            "{} households, {} people, {} enrolments ({} beneficiaries): {rows} rows; the raw side \
+             inserts the same rows into tables with the same indexes in one transaction",
+            g.households, g.people, g.enrolments, g.beneficiaries
+        ),
+    });
+    Ok(())
+}
+
+/// Inserts rows through the driver alone: prepared inserts in one transaction on SQLite, COPY on
+/// PostgreSQL.
+fn raw_bulk(
+    url: &DatabaseUrl,
+    tables: &[(String, String, Vec<minzheng_store::Row>)],
+) -> Result<(), String> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut c = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+            let tx = c.transaction().map_err(|e| e.to_string())?;
+            for (table, columns, rows) in tables {
+                let n = columns.split(',').count();
+                let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+                let mut stmt = tx
+                    .prepare(&format!(
+                        "INSERT INTO {table} ({columns}) VALUES ({})",
+                        marks.join(", ")
+                    ))
+                    .map_err(|e| e.to_string())?;
+                for r in rows {
+                    let values: Vec<rusqlite::types::Value> = (0..n)
+                        .map(|i| match r.get::<Value>(i) {
+                            Ok(Value::Int(v)) => rusqlite::types::Value::Integer(v),
+                            Ok(Value::Text(v)) => rusqlite::types::Value::Text(v),
+                            Ok(Value::Bool(v)) => rusqlite::types::Value::Integer(i64::from(v)),
+                            _ => rusqlite::types::Value::Null,
+                        })
+                        .collect();
+                    stmt.execute(rusqlite::params_from_iter(values))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            tx.commit().map_err(|e| e.to_string())
+        }
+        DatabaseUrl::Postgres(url) => {
+            use std::io::Write as _;
+            let mut c =
+                postgres::Client::connect(url, postgres::NoTls).map_err(|e| e.to_string())?;
+            let mut tx = c.transaction().map_err(|e| e.to_string())?;
+            for (table, columns, rows) in tables {
+                let n = columns.split(',').count();
+                let mut w = tx
+                    .copy_in(&format!("COPY {table} ({columns}) FROM STDIN"))
+                    .map_err(|e| e.to_string())?;
+                let mut buf = String::with_capacity(1 << 20);
+                for r in rows {
+                    for i in 0..n {
+                        if i > 0 {
+                            buf.push('\t');
+                        }
+                        match r.get::<Value>(i) {
+                            Ok(Value::Int(v)) => buf.push_str(&v.to_string()),
+                            Ok(Value::Text(v)) => buf.push_str(&v.replace('\\', "\\\\")),
+                            Ok(Value::Bool(v)) => buf.push(if v { 't' } else { 'f' }),
+                            _ => buf.push_str("\\N"),
+                        }
+                    }
+                    buf.push('\n');
+                    if buf.len() > 1 << 20 {
+                        w.write_all(buf.as_bytes()).map_err(|e| e.to_string())?;
+                        buf.clear();
+                    }
+                }
+                w.write_all(buf.as_bytes()).map_err(|e| e.to_string())?;
+                w.finish().map_err(|e| e.to_string())?;
+            }
+            tx.commit().map_err(|e| e.to_string())
+        }
+    }
 }

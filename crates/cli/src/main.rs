@@ -10,6 +10,7 @@ mod governance;
 mod institutions;
 mod logwriter;
 mod marriage;
+mod payroll;
 mod reference;
 mod user;
 
@@ -104,6 +105,11 @@ enum Command {
     Marriage {
         #[command(subcommand)]
         command: marriage::Command,
+    },
+    /// The monthly payroll: compute, approve, authorize, report.
+    Payroll {
+        #[command(subcommand)]
+        command: payroll::Command,
     },
     /// Grassroots governance: residents' requests, councils, duty lists.
     Governance {
@@ -205,14 +211,17 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Institutions { command } => institutions::run(&config, command),
         Command::Marriage { command } => marriage::run(&config, command),
         Command::Governance { command } => governance::run(&config, command),
+        Command::Payroll { command } => payroll::run(&config, command),
         Command::Generate { scale, seed } => {
             let scale = minzheng_synth::Scale::parse(&scale).map_err(|e| e.to_string())?;
             let db = open_migrated(&config)?;
             let g = generate::run(&db, scale, seed, true)?;
             println!(
-                "已写入 {} 户、{} 人，用时 {:.1} 秒（{:.0} 人/秒）",
+                "已写入 {} 户、{} 人、{} 条待遇记录（在保 {} 人），用时 {:.1} 秒（{:.0} 人/秒）",
                 g.households,
                 g.people,
+                g.enrolments,
+                g.beneficiaries,
                 g.seconds,
                 g.people as f64 / g.seconds.max(0.001)
             );

@@ -86,6 +86,63 @@ fn the_demo_population_is_written_whole_once_and_the_same_for_the_same_seed() {
             .unwrap();
         assert_eq!(heads, 1_000, "{}: one head per household", t.label);
 
+        // The enrolments follow the rules: dibao households below the standard of their area,
+        // tekun people alone and below the line, care subsidies only for grades 1-2.
+        let params = minzheng_kernel::params::ParamSet::builtin();
+        let standard = |key: &str| {
+            params
+                .value_of(key, "500103", today)
+                .unwrap()
+                .value
+                .amount()
+        };
+        let (urban, rural) = (
+            standard("dibao.standard.urban"),
+            standard("dibao.standard.rural"),
+        );
+        let (enrolled, dibao, wrong_dibao, wrong_tekun, wrong_care, programs): (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+        ) = t
+            .read(|tx| {
+                let one = |tx: &mut minzheng_store::Tx<'_>, sql: &str| -> Result<i64, minzheng_store::StoreError> {
+                    tx.query_one(sql, params![urban, rural])?.get(0)
+                };
+                Ok::<_, minzheng_store::StoreError>((
+                    one(tx, "SELECT COUNT(*) FROM enrolment WHERE $1 > 0 AND $2 > 0")?,
+                    one(tx, "SELECT COUNT(*) FROM enrolment WHERE program IN ('dibao_urban', 'dibao_rural') AND $1 > 0 AND $2 > 0")?,
+                    one(tx, "SELECT COUNT(*) FROM enrolment e WHERE (e.program = 'dibao_urban' AND e.counted_income_fen >= e.members * $1)
+                              OR (e.program = 'dibao_rural' AND e.counted_income_fen >= e.members * $2)
+                              OR (e.program IN ('dibao_urban', 'dibao_rural')
+                                  AND e.members <> (SELECT COUNT(*) FROM person p WHERE p.household_id = e.household_id))")?,
+                    one(tx, "SELECT COUNT(*) FROM enrolment e WHERE e.program LIKE 'tekun%'
+                              AND ((SELECT COUNT(*) FROM person p WHERE p.household_id = e.household_id) <> 1
+                                OR e.counted_income_fen <> 0
+                                OR (SELECT MAX(p.monthly_income_fen) FROM person p WHERE p.household_id = e.household_id)
+                                   >= CASE WHEN e.area_type = 'urban' THEN $1 ELSE $2 END)")?,
+                    one(tx, "SELECT COUNT(*) FROM enrolment e JOIN person p ON p.id_number = e.id_number
+                              WHERE e.program = 'disability_care' AND (p.disability_level IS NULL OR p.disability_level > 2) AND $1 > 0 AND $2 > 0")?,
+                    one(tx, "SELECT COUNT(DISTINCT program) FROM enrolment WHERE $1 > 0 AND $2 > 0")?,
+                ))
+            })
+            .unwrap();
+        assert!(
+            enrolled > 0 && dibao > 0,
+            "{}: {enrolled} enrolments",
+            t.label
+        );
+        assert_eq!(
+            (wrong_dibao, wrong_tekun, wrong_care),
+            (0, 0, 0),
+            "{}",
+            t.label
+        );
+        assert!(programs >= 4, "{}: {programs} programs", t.label);
+
         let again = generate(&url, "7");
         assert!(!again.status.success());
         assert!(
