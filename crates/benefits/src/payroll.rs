@@ -16,7 +16,7 @@ use minzheng_kernel::month::Month;
 use minzheng_kernel::params::ParamSet;
 use minzheng_kernel::region::{RegionLevel, RegionTree};
 use minzheng_store::audit::{self, AuditEntry};
-use minzheng_store::{Db, StoreError, Tx, Value, params};
+use minzheng_store::{Db, Tx, Value, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// The stages of a cycle, in order.
@@ -92,6 +92,11 @@ fn districts_in_scope(who: &Principal, month: Month) -> Vec<String> {
 
 /// Computes `month` for every district in scope, one transaction each; `progress` hears each
 /// district as it finishes (index, count, outcome).
+///
+/// Two threads share the work: one reads and computes the next district while the other writes
+/// the last one, so reading and writing overlap. Each district's lines are computed from one
+/// consistent read and written in one transaction; the unique keys make a concurrent or repeated
+/// run write nothing twice.
 pub fn compute_month(
     db: &Db,
     who: &Principal,
@@ -101,33 +106,49 @@ pub fn compute_month(
     who.require(Action::PayrollCompute)?;
     let params = db.read(crate_params)?;
     let districts = districts_in_scope(who, month);
+    let count = districts.len();
     let mut outcome = MonthOutcome {
         month: month.to_string(),
         districts: Vec::new(),
     };
-    for (i, district) in districts.iter().enumerate() {
-        let has_any = db.read(|tx| -> Result<bool, StoreError> {
-            Ok(tx
-                .query_opt(
-                    "SELECT 1 FROM enrolment WHERE region_code >= $1 AND region_code < $2 LIMIT 1",
-                    params![district, format!("{district}:")],
-                )?
-                .is_some())
-        })?;
-        if !has_any {
-            continue;
+    std::thread::scope(|scope| -> Result<(), BenefitsError> {
+        let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Plan)>(1);
+        let (params, districts) = (&params, &districts);
+        // The planner owns the sender, so the channel closes when it is done or fails.
+        let planner = scope.spawn(move || -> Result<(), BenefitsError> {
+            for (i, district) in districts.iter().enumerate() {
+                let plan = db.read(|tx| plan_district(tx, params, month, district))?;
+                if let Some(plan) = plan
+                    && send.send((i, plan)).is_err()
+                {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut written = Ok(());
+        for (i, plan) in receive {
+            let district = plan.district.clone();
+            let d = match db.write(|tx| write_district(tx, who, month, plan)) {
+                Err(BenefitsError::Store(e)) if e.is_unique_violation() => DistrictOutcome {
+                    district,
+                    already: true,
+                    ..DistrictOutcome::default()
+                },
+                Err(e) => {
+                    written = Err(e);
+                    break;
+                }
+                Ok(d) => d,
+            };
+            progress(i + 1, count, &d);
+            outcome.districts.push(d);
         }
-        let d = match db.write(|tx| compute_district(tx, who, &params, month, district)) {
-            Err(BenefitsError::Store(e)) if e.is_unique_violation() => DistrictOutcome {
-                district: district.clone(),
-                already: true,
-                ..DistrictOutcome::default()
-            },
-            other => other?,
-        };
-        progress(i + 1, districts.len(), &d);
-        outcome.districts.push(d);
-    }
+        let planned = planner
+            .join()
+            .map_err(|_| BenefitsError::Invalid("发放名册计算线程异常中止".into()))?;
+        written.and(planned)
+    })?;
     Ok(outcome)
 }
 
@@ -149,6 +170,17 @@ struct Line {
     recovers: Option<i64>,
 }
 
+/// A district's month as computed from one read, before it is written.
+pub struct Plan {
+    district: String,
+    lines: Vec<Line>,
+    /// Enrolments paid for the first time (their arrears are in `lines`).
+    first_paid: Vec<i64>,
+    /// Whether the cycle existed already when read.
+    already: bool,
+    outcome: DistrictOutcome,
+}
+
 const PAYMENT_COLUMNS: &[&str] = &[
     "cycle_id",
     "enrolment_id",
@@ -166,7 +198,7 @@ const PAYMENT_COLUMNS: &[&str] = &[
 /// Lines written per bulk insert.
 const BATCH: usize = 10_000;
 
-/// Computes one district's month inside the caller's transaction.
+/// Computes one district's month inside the caller's transaction (read and write in one).
 pub fn compute_district(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -175,11 +207,29 @@ pub fn compute_district(
     district: &str,
 ) -> Result<DistrictOutcome, BenefitsError> {
     who.require(Action::PayrollCompute)?;
+    match plan_district(tx, params, month, district)? {
+        Some(plan) => write_district(tx, who, month, plan),
+        None => Ok(DistrictOutcome {
+            district: district.to_owned(),
+            ..DistrictOutcome::default()
+        }),
+    }
+}
+
+/// Reads a district's payable entitlements and computes its lines; `None` when the district has
+/// no enrolments at all.
+pub fn plan_district(
+    tx: &mut Tx<'_>,
+    params: &ParamSet,
+    month: Month,
+    district: &str,
+) -> Result<Option<Plan>, BenefitsError> {
+    let upper = format!("{district}:");
+    let m = month.to_string();
     let mut out = DistrictOutcome {
         district: district.to_owned(),
         ..DistrictOutcome::default()
     };
-    let m = month.to_string();
     if tx
         .query_opt(
             "SELECT id FROM payroll_cycle WHERE month = $1 AND district_code = $2",
@@ -188,17 +238,23 @@ pub fn compute_district(
         .is_some()
     {
         out.already = true;
-        return Ok(out);
+        return Ok(Some(Plan {
+            district: district.to_owned(),
+            lines: Vec::new(),
+            first_paid: Vec::new(),
+            already: true,
+            outcome: out,
+        }));
     }
-    let now = minzheng_store::format_instant(chrono::Utc::now());
-    let cycle_id: i64 = tx
-        .query_one(
-            "INSERT INTO payroll_cycle (month, district_code, status, line_count, total_fen, computed_by, computed_at)
-             VALUES ($1, $2, 'computed', 0, 0, $3, $4) RETURNING id",
-            params![m, district, who.username, now],
+    if tx
+        .query_opt(
+            "SELECT 1 FROM enrolment WHERE region_code >= $1 AND region_code < $2 LIMIT 1",
+            params![district, upper],
         )?
-        .get(0)?;
-    let upper = format!("{district}:");
+        .is_none()
+    {
+        return Ok(None);
+    }
     let mut standards: HashMap<Month, Standards> = HashMap::new();
     let mut standards_of = |mo: Month| -> Result<Standards, BenefitsError> {
         if let Some(s) = standards.get(&mo) {
@@ -208,38 +264,10 @@ pub fn compute_district(
         standards.insert(mo, s);
         Ok(s)
     };
-    let mut totals: BTreeMap<(Program, String), (i64, i64)> = BTreeMap::new();
-    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH);
-    let mut push =
-        |tx: &mut Tx<'_>, batch: &mut Vec<Vec<Value>>, line: Line| -> Result<(), BenefitsError> {
-            let t = totals
-                .entry((line.program, line.bank_code.clone()))
-                .or_insert((0, 0));
-            t.0 += 1;
-            t.1 += line.amount;
-            batch.push(vec![
-                Value::Int(cycle_id),
-                Value::Int(line.enrolment_id),
-                Value::Text(line.program.code().into()),
-                Value::Text(line.id_number),
-                Value::Text(line.region_code),
-                Value::Text(line.bank_code),
-                Value::Text(line.kind.into()),
-                Value::Text(line.for_month),
-                Value::Int(line.amount),
-                Value::Text(line.explanation),
-                line.recovers.map(Value::Int).unwrap_or(Value::Null),
-            ]);
-            if batch.len() >= BATCH {
-                tx.bulk_insert("payment", PAYMENT_COLUMNS, &mut batch.drain(..))?;
-            }
-            Ok(())
-        };
-
     // Regular lines, and arrears for enrolments that start before this month and were never paid.
-    // The rows stream from the database; the lines are written in batches after the scan.
     let current = standards_of(month)?;
     let mut lines: Vec<Line> = Vec::new();
+    let mut first_paid: Vec<i64> = Vec::new();
     tx.query_each(
         "SELECT id, program, id_number, region_code, members, counted_income_fen, supplement_fen, care_tier,
                 bank_code, start_month, first_paid_month
@@ -261,8 +289,9 @@ pub fn compute_district(
                 care_tier: care.as_deref().map(CareTier::parse).transpose()?,
             };
             let bank_code: String = row.take(8)?;
-            let first_paid: Option<String> = row.take(10)?;
-            if first_paid.is_none() {
+            let already_paid: Option<String> = row.take(10)?;
+            if already_paid.is_none() {
+                first_paid.push(enrolment_id);
                 let start = Month::parse(&row.take::<String>(9)?)
                     .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
                 let mut mo = start;
@@ -309,9 +338,6 @@ pub fn compute_district(
             Ok(())
         },
     )?;
-    for line in lines {
-        push(tx, &mut batch, line)?;
-    }
 
     // Recoveries: payments made for months after a recorded death or move-out, not yet recovered.
     let overpaid = tx.query(
@@ -345,37 +371,113 @@ pub fn compute_district(
         };
         out.recoveries += 1;
         out.total_fen -= amount;
-        push(
-            tx,
-            &mut batch,
-            Line {
-                enrolment_id: row.get(1)?,
-                program: Program::parse(&row.get::<String>(2)?)?,
-                id_number: row.get(3)?,
-                region_code: row.get(4)?,
-                bank_code: row.get(5)?,
-                kind: "recovery",
-                for_month,
-                amount: -amount,
-                explanation: format!(
-                    "追回：{why}（{date}）后已发放的 {paid_month} 待遇 {} 元（原发放记录 {paid_id}）",
-                    Fen(amount).yuan_string()
-                ),
-                recovers: Some(paid_id),
-            },
-        )?;
+        lines.push(Line {
+            enrolment_id: row.get(1)?,
+            program: Program::parse(&row.get::<String>(2)?)?,
+            id_number: row.get(3)?,
+            region_code: row.get(4)?,
+            bank_code: row.get(5)?,
+            kind: "recovery",
+            for_month,
+            amount: -amount,
+            explanation: format!(
+                "追回：{why}（{date}）后已发放的 {paid_month} 待遇 {} 元（原发放记录 {paid_id}）",
+                Fen(amount).yuan_string()
+            ),
+            recovers: Some(paid_id),
+        });
+    }
+    Ok(Some(Plan {
+        district: district.to_owned(),
+        lines,
+        first_paid,
+        already: false,
+        outcome: out,
+    }))
+}
+
+/// Writes a planned district: the cycle, its lines, its control totals and the audit row. A cycle
+/// written meanwhile by another run makes this one change nothing.
+pub fn write_district(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    month: Month,
+    plan: Plan,
+) -> Result<DistrictOutcome, BenefitsError> {
+    who.require(Action::PayrollCompute)?;
+    let m = month.to_string();
+    let Plan {
+        district,
+        lines,
+        first_paid,
+        already,
+        outcome: out,
+    } = plan;
+    let district = district.as_str();
+    if already
+        || tx
+            .query_opt(
+                "SELECT id FROM payroll_cycle WHERE month = $1 AND district_code = $2",
+                params![m, district],
+            )?
+            .is_some()
+    {
+        return Ok(DistrictOutcome {
+            district: district.to_owned(),
+            already: true,
+            ..DistrictOutcome::default()
+        });
+    }
+    let now = minzheng_store::format_instant(chrono::Utc::now());
+    let cycle_id: i64 = tx
+        .query_one(
+            "INSERT INTO payroll_cycle (month, district_code, status, line_count, total_fen, computed_by, computed_at)
+             VALUES ($1, $2, 'computed', 0, 0, $3, $4) RETURNING id",
+            params![m, district, who.username, now],
+        )?
+        .get(0)?;
+    // Control totals per program and bank: a few dozen pairs, found without allocating.
+    let mut totals: Vec<(Program, String, i64, i64)> = Vec::new();
+    let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH);
+    for line in lines {
+        match totals
+            .iter_mut()
+            .find(|t| t.0 == line.program && t.1 == line.bank_code)
+        {
+            Some(t) => {
+                t.2 += 1;
+                t.3 += line.amount;
+            }
+            None => totals.push((line.program, line.bank_code.clone(), 1, line.amount)),
+        }
+        batch.push(vec![
+            Value::Int(cycle_id),
+            Value::Int(line.enrolment_id),
+            Value::Text(line.program.code().into()),
+            Value::Text(line.id_number),
+            Value::Text(line.region_code),
+            Value::Text(line.bank_code),
+            Value::Text(line.kind.into()),
+            Value::Text(line.for_month),
+            Value::Int(line.amount),
+            Value::Text(line.explanation),
+            line.recovers.map(Value::Int).unwrap_or(Value::Null),
+        ]);
+        if batch.len() >= BATCH {
+            tx.bulk_insert("payment", PAYMENT_COLUMNS, &mut batch.drain(..))?;
+        }
     }
     tx.bulk_insert("payment", PAYMENT_COLUMNS, &mut batch.drain(..))?;
-
-    // The enrolments paid for the first time now have their arrears behind them.
-    tx.execute(
-        "UPDATE enrolment SET first_paid_month = $3
-         WHERE region_code >= $1 AND region_code < $2 AND first_paid_month IS NULL AND status = 'active'
-           AND start_month <= $3 AND (end_month IS NULL OR end_month >= $3)",
-        params![district, upper, m],
-    )?;
+    // The enrolments paid for the first time now have their arrears behind them (by id: one that
+    // arrived after the read is left for the next cycle, with its arrears).
+    for id in &first_paid {
+        tx.execute(
+            "UPDATE enrolment SET first_paid_month = $2 WHERE id = $1 AND first_paid_month IS NULL",
+            params![*id, m],
+        )?;
+    }
     let lines = (out.regular + out.arrears + out.recoveries) as i64;
-    for ((program, bank), (count, total)) in &totals {
+    for (program, bank, count, total) in &totals {
         tx.execute(
             "INSERT INTO payroll_total (cycle_id, program, bank_code, line_count, total_fen) VALUES ($1, $2, $3, $4, $5)",
             params![cycle_id, program.code(), bank, *count, *total],
