@@ -399,6 +399,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::RequestRaise,
             Action::CouncilVote,
             Action::CaseApply,
+            Action::AppraisalVote,
         ],
     ),
 ];

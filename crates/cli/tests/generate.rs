@@ -123,7 +123,7 @@ fn the_demo_population_is_written_whole_once_and_the_same_for_the_same_seed() {
                               AND ((SELECT COUNT(*) FROM person p WHERE p.household_id = e.household_id) <> 1
                                 OR e.counted_income_fen <> 0
                                 OR (SELECT MAX(p.monthly_income_fen) FROM person p WHERE p.household_id = e.household_id)
-                                   >= CASE WHEN e.area_type = 'urban' THEN $1 ELSE $2 END)")?,
+                                   >= CASE WHEN e.area_type = 'urban' THEN CAST($1 AS BIGINT) ELSE CAST($2 AS BIGINT) END)")?,
                     one(tx, "SELECT COUNT(*) FROM enrolment e JOIN person p ON p.id_number = e.id_number
                               WHERE e.program = 'disability_care' AND (p.disability_level IS NULL OR p.disability_level > 2) AND $1 > 0 AND $2 > 0")?,
                     one(tx, "SELECT COUNT(DISTINCT program) FROM enrolment WHERE $1 > 0 AND $2 > 0")?,

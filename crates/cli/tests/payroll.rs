@@ -64,13 +64,13 @@ fn a_killed_payroll_leaves_whole_cycles_or_none_and_a_rerun_completes_it() {
             std::thread::sleep(Duration::from_millis(delay));
             let _ = child.kill();
             let _ = child.wait();
-            assert_whole(&t, &t.label);
+            assert_whole(&t, t.label);
         }
         let done = minzheng(&url, &["payroll", "compute", &month])
             .status()
             .unwrap();
         assert!(done.success(), "{}", t.label);
-        let lines = assert_whole(&t, &t.label);
+        let lines = assert_whole(&t, t.label);
         let (payable, cycles): (i64, i64) = t
             .read(|tx| {
                 let p: i64 = tx
@@ -99,6 +99,6 @@ fn a_killed_payroll_leaves_whole_cycles_or_none_and_a_rerun_completes_it() {
         for mut c in [a, b] {
             assert!(c.wait().unwrap().success(), "{}", t.label);
         }
-        assert_eq!(assert_whole(&t, &t.label), lines, "{}", t.label);
+        assert_eq!(assert_whole(&t, t.label), lines, "{}", t.label);
     }
 }

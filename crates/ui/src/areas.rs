@@ -19,7 +19,7 @@ pub const AREAS: &[Area] = &[
         id: "assistance",
         name: "社会救助",
         summary: "低保、特困、临时救助的申请、审核确认与一门受理、协同办理",
-        ready: false,
+        ready: true,
     },
     Area {
         id: "benefits",
@@ -31,19 +31,19 @@ pub const AREAS: &[Area] = &[
         id: "institutions",
         name: "养老服务机构",
         summary: "民政服务机构与社区养老服务设施、封闭管理、门岗登记、安全检查",
-        ready: false,
+        ready: true,
     },
     Area {
         id: "marriage",
         name: "婚姻登记",
         summary: "41 个婚姻登记处、分时段网上预约、登记与离婚冷静期",
-        ready: false,
+        ready: true,
     },
     Area {
         id: "governance",
         name: "基层治理",
         summary: "居民诉求“7单工作法”、三事分流、四张清单、一约三会",
-        ready: false,
+        ready: true,
     },
     Area {
         id: "society",

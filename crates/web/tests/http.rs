@@ -48,10 +48,11 @@ fn health_readiness_home_and_errors_speak_chinese() {
             assert_eq!(home.header("x-frame-options"), Some("DENY"));
             assert_eq!(home.header("x-content-type-options"), Some("nosniff"));
 
-            let area = get(addr, "/marriage");
+            // An area not built yet still has its entry page, and says so plainly.
+            let area = get(addr, "/society");
             assert_eq!(area.status, 200);
             assert!(
-                area.text().contains("婚姻登记") && area.text().contains("尚未上线"),
+                area.text().contains("社会组织") && area.text().contains("尚未上线"),
                 "{label}"
             );
 
