@@ -351,8 +351,11 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     // The query planner stability guarantee: a statement's plan does not depend on the values bound
     // to it. Without it the bundled SQLite (built with STAT4) recompiles a cached statement whenever
     // a bound value the planner looked at changes: a third of the booking writer's time in profiles.
-    c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-        .map_err(|e| StoreError::Open(format!("无法设置数据库 {shown}：{e}")))?;
+    c.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map_err(|e| StoreError::Open(format!("无法设置数据库 {shown}：{e}")))?;
     c.set_prepared_statement_cache_capacity(256);
     Ok(c)
 }
