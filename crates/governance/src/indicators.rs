@@ -373,36 +373,11 @@ pub fn board(tx: &mut Tx<'_>, code: &str, today: NaiveDate) -> Result<Board, Gov
     })
 }
 
-/// The first 80 characters of a description with runs of 11 or more digits (phones) and 15–18
-/// character ID numbers masked: residents sometimes type them into the text.
+/// The first 80 characters of a description with the personal numbers in it masked: residents
+/// sometimes type their phone or ID number into the text.
 pub fn mask_text(s: &str) -> String {
-    let chars: Vec<char> = s.chars().take(80).collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let mut j = i;
-            while j < chars.len()
-                && (chars[j].is_ascii_digit() || chars[j] == 'X' || chars[j] == 'x')
-            {
-                j += 1;
-            }
-            let run: String = chars[i..j].iter().collect();
-            if j - i >= 11 {
-                if j - i >= 15 {
-                    out.push_str(&minzheng_kernel::mask::id_number(&run));
-                } else {
-                    out.push_str(&minzheng_kernel::mask::phone(&run));
-                }
-            } else {
-                out.push_str(&run);
-            }
-            i = j;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
+    let head: String = s.chars().take(80).collect();
+    let mut out = minzheng_kernel::mask::in_text(&head);
     if s.chars().count() > 80 {
         out.push('…');
     }

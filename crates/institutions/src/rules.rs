@@ -243,35 +243,10 @@ pub fn draw(
 }
 
 /// Masks personal data in a decision before it is published (RULES.md §14.1: no personal privacy):
-/// runs of 15–18 ID characters become masked ID numbers, 11-digit mobile numbers masked phones,
-/// and each listed person's name is masked wherever it appears.
+/// the numbers in it as `minzheng_kernel::mask::in_text` masks them, and each listed person's name
+/// wherever it appears.
 pub fn mask_for_publication(text: &str, names: &[String]) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            let mut j = i;
-            while j < chars.len()
-                && (chars[j].is_ascii_digit() || chars[j] == 'X' || chars[j] == 'x')
-            {
-                j += 1;
-            }
-            let run: String = chars[i..j].iter().collect();
-            let len = j - i;
-            if (15..=18).contains(&len) {
-                out.push_str(&minzheng_kernel::mask::id_number(&run));
-            } else if len == 11 && run.starts_with('1') {
-                out.push_str(&minzheng_kernel::mask::phone(&run));
-            } else {
-                out.push_str(&run);
-            }
-            i = j;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
+    let mut out = minzheng_kernel::mask::in_text(text);
     let mut names: Vec<&String> = names.iter().filter(|n| !n.trim().is_empty()).collect();
     // Longer names first, so that 张三丰 is masked whole before 张三 is looked for.
     names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));

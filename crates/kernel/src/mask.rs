@@ -43,6 +43,40 @@ pub fn name(value: &str) -> String {
     }
 }
 
+/// Masks the personal numbers people type into free text (a request's description, a decision to
+/// be published): a run of 15–18 ID characters as an ID number, an 11-digit mobile number as a
+/// phone, any other run of 11 or more digits as an account. Shorter numbers (amounts, house
+/// numbers) stay as they are.
+pub fn in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], 'X' | 'x')) {
+            j += 1;
+        }
+        let run: String = chars[i..j].iter().collect();
+        let len = j - i;
+        if (15..=18).contains(&len) {
+            out.push_str(&id_number(&run));
+        } else if len == 11 && run.starts_with('1') {
+            out.push_str(&phone(&run));
+        } else if len >= 11 {
+            out.push_str(&bank_account(&run));
+        } else {
+            out.push_str(&run);
+        }
+        i = j;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +94,15 @@ mod tests {
         assert_eq!(name("欧阳小明"), "欧**明");
         assert_eq!(name("李"), "*");
         assert_eq!(phone("12"), "**");
+    }
+
+    #[test]
+    fn numbers_in_text_are_masked_and_short_ones_kept() {
+        assert_eq!(
+            in_text(
+                "请联系13812345678，身份证50010319900101123X，卡号6222021234567890123，3号楼12单元，罚款5000元"
+            ),
+            "请联系138****5678，身份证500103********123X，卡号6222***********0123，3号楼12单元，罚款5000元"
+        );
     }
 }
