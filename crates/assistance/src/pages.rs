@@ -1061,59 +1061,6 @@ async fn my_withdraw(
 // Photos of documents and visits (multipart through htmx, which sends the CSRF header)
 
 /// Splits a `multipart/form-data` body into its parts: (field name, file name if a file, bytes).
-/// One part of a multipart body: field name, file name (for files), bytes.
-type Part = (String, Option<String>, Vec<u8>);
-
-fn multipart_parts(headers: &HeaderMap, body: &[u8]) -> Result<Vec<Part>, AssistanceError> {
-    let bad = || AssistanceError::Invalid("上传内容不完整".into());
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let boundary = ct
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"').to_owned())
-        .ok_or_else(|| AssistanceError::Invalid("请以 multipart/form-data 方式上传照片".into()))?;
-    let delim = format!("--{boundary}").into_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        if hay.len() < needle.len() {
-            return None;
-        }
-        (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
-    };
-    let mut out = Vec::new();
-    let mut pos = find(body, &delim, 0).ok_or_else(bad)?;
-    loop {
-        let start = pos + delim.len();
-        if body.get(start..start + 2) == Some(b"--") {
-            break;
-        }
-        let head_start = start + 2;
-        let head_end = find(body, b"\r\n\r\n", head_start).ok_or_else(bad)?;
-        let head = String::from_utf8_lossy(&body[head_start..head_end]).to_string();
-        let next = find(body, &delim, head_end + 4).ok_or_else(bad)?;
-        let data_end = next.saturating_sub(2).max(head_end + 4);
-        let attr = |name: &str| -> Option<String> {
-            let key = format!("{name}=\"");
-            head.find(&key).and_then(|i| {
-                let rest = &head[i + key.len()..];
-                rest.find('"').map(|j| rest[..j].to_owned())
-            })
-        };
-        if let Some(field) = attr(" name").or_else(|| attr("name")) {
-            out.push((
-                field,
-                attr("filename"),
-                body[head_end + 4..data_end].to_vec(),
-            ));
-        }
-        pos = next;
-    }
-    Ok(out)
-}
-
 async fn upload(
     State(state): State<AppState>,
     auth: Auth,
@@ -1127,18 +1074,19 @@ async fn upload(
     } else {
         format!("/assistance/cases/{id}")
     };
-    let result = match multipart_parts(&headers, &body) {
+    let result = match minzheng_ui::multipart::parse(&headers, &body) {
         Ok(parts) => {
             let kind = parts
                 .iter()
-                .find(|(f, file, _)| f == "kind" && file.is_none())
-                .map(|(_, _, b)| String::from_utf8_lossy(b).trim().to_owned())
+                .find(|p| p.name == "kind" && p.file_name.is_none())
+                .map(|p| p.text())
                 .unwrap_or_default();
             let files: Vec<cases::Upload> = parts
                 .into_iter()
-                .filter_map(|(_, file, bytes)| {
-                    file.filter(|f| !f.is_empty())
-                        .map(|file_name| cases::Upload { file_name, bytes })
+                .filter(|p| p.is_file())
+                .map(|p| cases::Upload {
+                    file_name: p.file_name.unwrap_or_default(),
+                    bytes: p.bytes,
                 })
                 .collect();
             state
@@ -1147,7 +1095,7 @@ async fn upload(
                 })
                 .await
         }
-        Err(e) => Err(e),
+        Err(message) => Err(AssistanceError::Invalid(message)),
     };
     let html = match result {
         Ok(n) => {

@@ -612,61 +612,6 @@ async fn request_act(
     }
 }
 
-/// Splits a `multipart/form-data` body into its file parts: (field name, file name, bytes).
-fn multipart_files(
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Vec<(String, String, Vec<u8>)>, GovernanceError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let boundary = ct
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"').to_owned())
-        .ok_or_else(|| GovernanceError::Invalid("请以 multipart/form-data 方式上传照片".into()))?;
-    let delim = format!("--{boundary}").into_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        if needle.is_empty() || hay.len() < needle.len() {
-            return None;
-        }
-        (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
-    };
-    let mut out = Vec::new();
-    let mut pos =
-        find(body, &delim, 0).ok_or_else(|| GovernanceError::Invalid("上传内容不完整".into()))?;
-    loop {
-        let start = pos + delim.len();
-        if body.get(start..start + 2) == Some(b"--") {
-            break;
-        }
-        let head_start = start + 2;
-        let head_end = find(body, b"\r\n\r\n", head_start)
-            .ok_or_else(|| GovernanceError::Invalid("上传内容不完整".into()))?;
-        let head = String::from_utf8_lossy(&body[head_start..head_end]).to_string();
-        let next = find(body, &delim, head_end + 4)
-            .ok_or_else(|| GovernanceError::Invalid("上传内容不完整".into()))?;
-        let data_end = next.saturating_sub(2).max(head_end + 4);
-        let attr = |name: &str| -> Option<String> {
-            let key = format!("{name}=\"");
-            head.find(&key).and_then(|i| {
-                let rest = &head[i + key.len()..];
-                rest.find('"').map(|j| rest[..j].to_owned())
-            })
-        };
-        if let (Some(field), Some(file)) =
-            (attr(" name").or_else(|| attr("name")), attr("filename"))
-            && !file.is_empty()
-        {
-            out.push((field, file, body[head_end + 4..data_end].to_vec()));
-        }
-        pos = next;
-    }
-    Ok(out)
-}
-
 async fn add_photos(
     State(state): State<AppState>,
     auth: Auth,
@@ -679,20 +624,21 @@ async fn add_photos(
         Err(r) => return Ok(*r),
     };
     let htmx = headers.contains_key("hx-request");
-    let result = match multipart_files(&headers, &body) {
-        Ok(files) => {
-            let photos: Vec<Photo> = files
+    let result = match minzheng_ui::multipart::parse(&headers, &body) {
+        Ok(parts) => {
+            let photos: Vec<Photo> = parts
                 .into_iter()
-                .map(|(_, name, bytes)| Photo {
-                    file_name: name,
-                    bytes,
+                .filter(|p| p.is_file())
+                .map(|p| Photo {
+                    file_name: p.file_name.unwrap_or_default(),
+                    bytes: p.bytes,
                 })
                 .collect();
             state
                 .run(true, move |tx| requests::add_photos(tx, &who, id, &photos))
                 .await
         }
-        Err(e) => Err(e),
+        Err(message) => Err(GovernanceError::Invalid(message)),
     };
     match result {
         Ok(n) => {

@@ -7,6 +7,7 @@ pub mod areas;
 pub mod auth;
 pub mod error;
 pub mod layout;
+pub mod multipart;
 pub mod state;
 
 pub use areas::{AREAS, Area};
