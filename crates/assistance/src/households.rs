@@ -79,7 +79,15 @@ pub fn region_name(code: &str) -> String {
 }
 
 fn next_id(tx: &mut Tx<'_>, table: &str) -> Result<i64, AssistanceError> {
-    // household and person ids come from the registry's own numbering (0004 has no sequence).
+    // household and person ids come from the registry's own numbering (0004 has no sequence, and the
+    // generator writes explicit ids). On PostgreSQL two registrations could read the same maximum:
+    // a transaction-level advisory lock per table makes them take turns (SQLite writers already do).
+    if tx.backend() == minzheng_store::Backend::Postgres {
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            params![format!("minzheng.next_id.{table}")],
+        )?;
+    }
     let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
     Ok(tx.query_one(&sql, params![])?.get(0)?)
 }

@@ -1147,3 +1147,36 @@ fn emergency_temporary_assistance_is_paid_first_within_the_street_limit() {
         );
     }
 }
+
+#[test]
+fn households_registered_at_the_same_instant_all_get_their_own_ids() {
+    for t in minzheng_store::testing::databases("assist_concurrent_ids") {
+        let db = &t.db;
+        setup(db);
+        let s = staff(db);
+        std::thread::scope(|scope| {
+            for worker in 0..4 {
+                let (db, who) = (db.clone(), s.community.clone());
+                scope.spawn(move || {
+                    for n in 0..10 {
+                        let input = NewHousehold {
+                            region_code: "500103001003".into(),
+                            address: format!("华一坡社区{worker}号楼{n}单元"),
+                        };
+                        db.write(|tx| households::create_household(tx, &who, &input))
+                            .unwrap_or_else(|e| panic!("registration {worker}/{n}: {e}"));
+                    }
+                });
+            }
+        });
+        assert_eq!(
+            count(
+                db,
+                "SELECT COUNT(DISTINCT id) FROM household WHERE origin = 'assistance'"
+            ),
+            40,
+            "{}",
+            t.label
+        );
+    }
+}
