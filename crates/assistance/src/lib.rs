@@ -91,33 +91,10 @@ pub(crate) fn now_text() -> String {
 /// This area's part of the demo data set.
 pub mod demo;
 
-/// The parameter set in force, cached per content: rows are only ever appended (a new dated row
-/// supersedes an older one), so the row count, the highest id, the newest creation time and the
-/// sum of values identify the set; a change of any of them reloads it.
+/// The parameter set in force, parsed once per version of the table and shared across requests
+/// (`minzheng_reference::parameters::current`).
 pub fn param_set(
     tx: &mut minzheng_store::Tx<'_>,
 ) -> Result<std::sync::Arc<minzheng_kernel::params::ParamSet>, AssistanceError> {
-    use std::sync::{Arc, Mutex};
-    type Key = (i64, i64, String, i64);
-    static CACHE: Mutex<Vec<(Key, Arc<minzheng_kernel::params::ParamSet>)>> =
-        Mutex::new(Vec::new());
-    let r = tx.query_one(
-        "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(created_at), ''), COALESCE(CAST(SUM(value) AS BIGINT), 0) FROM policy_parameter",
-        minzheng_store::params![],
-    )?;
-    let key: Key = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-    if let Ok(cache) = CACHE.lock()
-        && let Some((_, set)) = cache.iter().find(|(k, _)| *k == key)
-    {
-        return Ok(set.clone());
-    }
-    let set = Arc::new(minzheng_reference::parameters::parameter_set(tx)?);
-    if let Ok(mut cache) = CACHE.lock() {
-        cache.retain(|(k, _)| *k != key);
-        cache.push((key, set.clone()));
-        if cache.len() > 8 {
-            cache.remove(0);
-        }
-    }
-    Ok(set)
+    Ok(minzheng_reference::parameters::current(tx)?)
 }

@@ -237,7 +237,7 @@ pub fn create_meeting(
         };
         people.push((id, name, capacity));
     }
-    let params_set = minzheng_reference::parameters::parameter_set(tx)?;
+    let params_set = minzheng_reference::parameters::current(tx)?;
     let count = |key: &str| -> Result<i64, GovernanceError> {
         params_set
             .value_of(key, &code, held_on)
@@ -458,7 +458,7 @@ pub fn resolve(
     }
     let held_on = NaiveDate::parse_from_str(&m.held_on, "%Y-%m-%d")
         .map_err(|e| GovernanceError::Internal(e.to_string()))?;
-    let set = minzheng_reference::parameters::parameter_set(tx)?;
+    let set = minzheng_reference::parameters::current(tx)?;
     let count = |key: &str| -> Result<i64, GovernanceError> {
         set.value_of(key, &m.region_code, held_on)
             .map_err(|e| GovernanceError::Internal(e.to_string()))?

@@ -123,7 +123,7 @@ pub fn indicators(
 ) -> Result<Indicators, GovernanceError> {
     who.require(Action::GovernanceRead)?;
     let triage = choices(tx, "triage")?;
-    let set = minzheng_reference::parameters::parameter_set(tx)?;
+    let set = minzheng_reference::parameters::current(tx)?;
     let satisfied_min = set
         .value_of("governance.rating.satisfied_min_level", "50", today)
         .map_err(|e| GovernanceError::Internal(e.to_string()))?

@@ -503,7 +503,7 @@ pub fn screen(
     let mut detail = serde_json::json!({ "triage": class.code });
     if class.flag == "referral" {
         let department = text("转交部门", s.department.as_deref().unwrap_or(""), 2, 60)?;
-        let params = minzheng_reference::parameters::parameter_set(tx)?;
+        let params = minzheng_reference::parameters::current(tx)?;
         let days = params
             .value_of(
                 "governance.referral.answer_workdays",
@@ -659,7 +659,7 @@ pub fn decide(
     if budget.is_negative() {
         return Err(invalid("预算不能为负数"));
     }
-    let params = minzheng_reference::parameters::parameter_set(tx)?;
+    let params = minzheng_reference::parameters::current(tx)?;
     let max = params
         .value_of(
             "governance.request.max_deadline_workdays",

@@ -121,7 +121,7 @@ pub fn param(
     date: NaiveDate,
     unit: ParamUnit,
 ) -> Result<i64, InstitutionsError> {
-    let set = minzheng_reference::parameters::parameter_set(tx)?;
+    let set = minzheng_reference::parameters::current(tx)?;
     Ok(set.value_of(key, region, date)?.amount_in(unit)?)
 }
 

@@ -265,7 +265,7 @@ pub fn set_special_date(
         }
     }
     let n = if open {
-        let params_set = minzheng_reference::parameters::parameter_set(tx)?;
+        let params_set = minzheng_reference::parameters::current(tx)?;
         insert_day(tx, &o, day, quota.unwrap_or(o.slot_quota), &params_set)?
     } else {
         tx.execute(
@@ -367,7 +367,7 @@ pub fn open_days(
         ));
     }
     let cal = minzheng_reference::calendar::calendar(tx)?;
-    let params_set = minzheng_reference::parameters::parameter_set(tx)?;
+    let params_set = minzheng_reference::parameters::current(tx)?;
     let n = open_days_inner(tx, &o, from, to, &cal, &params_set)?;
     audit::append(
         tx,
@@ -566,7 +566,7 @@ pub fn seed_offices(tx: &mut Tx<'_>) -> Result<usize, MarriageError> {
 /// The demo slots: every open office, from today to ten days ahead.
 pub fn seed_slots(tx: &mut Tx<'_>, today: NaiveDate) -> Result<usize, MarriageError> {
     let cal = minzheng_reference::calendar::calendar(tx)?;
-    let params_set = minzheng_reference::parameters::parameter_set(tx)?;
+    let params_set = minzheng_reference::parameters::current(tx)?;
     let mut n = 0;
     for o in offices(tx)? {
         n += open_days_inner(tx, &o, today, today + Duration::days(10), &cal, &params_set)?;

@@ -25,31 +25,10 @@ impl BookingRules {
     /// Loads the parameters and the calendar in force.
     pub fn load(tx: &mut Tx<'_>) -> Result<BookingRules, MarriageError> {
         Ok(BookingRules {
-            params: cached_parameters(tx)?,
+            params: minzheng_reference::parameters::current(tx)?,
             calendar: minzheng_reference::calendar::calendar(tx)?,
         })
     }
-}
-
-/// The parameter set, parsed once per version of the table: rows are only ever appended, so the
-/// count, the last id and the last creation instant identify its content.
-fn cached_parameters(tx: &mut Tx<'_>) -> Result<std::sync::Arc<ParamSet>, MarriageError> {
-    type Cache = std::sync::Mutex<Option<((i64, i64, String), std::sync::Arc<ParamSet>)>>;
-    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
-    let r = tx.query_one(
-        "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(created_at), '') FROM policy_parameter",
-        params![],
-    )?;
-    let version: (i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-    let cache = CACHE.get_or_init(|| std::sync::Mutex::new(None));
-    if let Some((v, set)) = cache.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
-        && *v == version
-    {
-        return Ok(set.clone());
-    }
-    let set = std::sync::Arc::new(minzheng_reference::parameters::parameter_set(tx)?);
-    *cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, set.clone()));
-    Ok(set)
 }
 
 /// On PostgreSQL, takes the audit chain's head lock first. Every change here ends by appending
@@ -628,7 +607,7 @@ pub fn cancel(
             appt.status_zh()
         )));
     }
-    let params_set = minzheng_reference::parameters::parameter_set(tx)?;
+    let params_set = minzheng_reference::parameters::current(tx)?;
     let cutoff = rules::parameter(
         &params_set,
         "marriage.appointment.cancel_cutoff_hours",

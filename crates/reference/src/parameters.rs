@@ -84,6 +84,39 @@ pub fn sync_seed(tx: &mut Tx<'_>) -> Result<usize, ReferenceError> {
     Ok(added)
 }
 
+/// The parameter set as `parameter_set` reads it, parsed once per version of the table and shared:
+/// the services of a busy page or a booking rush read it on every request. Rows are only ever
+/// added (a new dated row supersedes an older one), so the row count, the highest id, the newest
+/// creation time and the sum of values identify the set; a change of any of them reloads it. A few
+/// versions are kept, for processes that serve several databases (tests, benchmarks).
+pub fn current(tx: &mut Tx<'_>) -> Result<std::sync::Arc<ParamSet>, ReferenceError> {
+    use std::sync::{Arc, Mutex};
+    type Version = (i64, i64, String, i64);
+    static CACHE: Mutex<Vec<(Version, Arc<ParamSet>)>> = Mutex::new(Vec::new());
+    let r = tx.query_one(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(MAX(created_at), ''),
+                COALESCE(CAST(SUM(value) AS BIGINT), 0) FROM policy_parameter",
+        params![],
+    )?;
+    let version: Version = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    if let Some((_, set)) = CACHE
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|(v, _)| *v == version)
+    {
+        return Ok(set.clone());
+    }
+    let set = Arc::new(parameter_set(tx)?);
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    cache.retain(|(v, _)| *v != version);
+    cache.push((version, set.clone()));
+    if cache.len() > 8 {
+        cache.remove(0);
+    }
+    Ok(set)
+}
+
 /// Every parameter row in the database as the set rules read: `value_of(key, region, date)`.
 pub fn parameter_set(tx: &mut Tx<'_>) -> Result<ParamSet, ReferenceError> {
     let rows = tx.query(
