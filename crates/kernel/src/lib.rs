@@ -15,3 +15,4 @@ pub mod month;
 pub mod params;
 pub mod pinyin_keys;
 pub mod region;
+pub mod sheet;
