@@ -171,11 +171,19 @@ pub enum Action {
     PayrollAuthorize,
     /// See enrolments, payroll cycles and payments within one's scope.
     BenefitsRead,
+    /// Issue an authorized cycle's bank files (released), import the bank's return and close it.
+    PayrollRelease,
+    /// Schedule and record the periodic reviews (动态管理) of beneficiaries.
+    ReviewManage,
+    /// Enter the monthly price indices that trigger the price subsidy, and its other recipient groups.
+    PriceIndexManage,
+    /// Run a policy what-if over every household without changing real data.
+    PolicyWhatIf,
 }
 
 impl Action {
     /// Every action, in a stable order for the docs.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 40] = [
         Action::AccountRead,
         Action::AccountManage,
         Action::AuditRead,
@@ -212,6 +220,10 @@ impl Action {
         Action::PayrollApprove,
         Action::PayrollAuthorize,
         Action::BenefitsRead,
+        Action::PayrollRelease,
+        Action::ReviewManage,
+        Action::PriceIndexManage,
+        Action::PolicyWhatIf,
     ];
 
     /// What the action is, in Chinese, for the docs and refusals.
@@ -253,6 +265,10 @@ impl Action {
             Action::PayrollApprove => "审核月度发放名册",
             Action::PayrollAuthorize => "批准资金拨付",
             Action::BenefitsRead => "查看待遇发放情况",
+            Action::PayrollRelease => "生成银行代发文件与回盘对账",
+            Action::ReviewManage => "安排与记录定期复核",
+            Action::PriceIndexManage => "录入物价指数与补贴对象",
+            Action::PolicyWhatIf => "政策调整测算",
         }
     }
 }
@@ -286,6 +302,9 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::PayrollCompute,
             Action::PayrollAuthorize,
             Action::BenefitsRead,
+            Action::PayrollRelease,
+            Action::PriceIndexManage,
+            Action::PolicyWhatIf,
         ],
     ),
     (
@@ -309,6 +328,9 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::PayrollCompute,
             Action::PayrollApprove,
             Action::BenefitsRead,
+            Action::PayrollRelease,
+            Action::ReviewManage,
+            Action::PolicyWhatIf,
         ],
     ),
     (
@@ -326,6 +348,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::EnrolmentManage,
             Action::PayrollApprove,
             Action::BenefitsRead,
+            Action::ReviewManage,
         ],
     ),
     (
@@ -346,6 +369,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::AssistanceRead,
             Action::EnrolmentManage,
             Action::BenefitsRead,
+            Action::ReviewManage,
         ],
     ),
     (
