@@ -127,6 +127,15 @@ pub struct Amount {
     pub lines: Vec<Line>,
     /// Temporary assistance: whether the amount is within what the street may approve.
     pub street_may_approve: bool,
+    /// Dibao: the members counted (`N`), zero otherwise; with the income and the supplements
+    /// below, the facts a benefits enrolment freezes so the monthly payroll pays this amount.
+    pub members_counted: i64,
+    /// Dibao: the countable monthly income (`Y`).
+    pub counted_income: Fen,
+    /// Dibao: the category supplements included in the total.
+    pub supplements: Fen,
+    /// Tekun: the care tier (`full`, `partial`, `self_care`).
+    pub care_tier: Option<&'static str>,
 }
 
 impl Amount {
@@ -297,6 +306,10 @@ fn dibao(
             total: Fen::ZERO,
             lines,
             street_may_approve: false,
+            members_counted: n,
+            counted_income: income,
+            supplements: Fen::ZERO,
+            care_tier: None,
         });
     }
     let diff = line_total.checked_sub(income).map_err(err)?;
@@ -418,6 +431,10 @@ fn dibao(
         total,
         lines,
         street_may_approve: false,
+        members_counted: n,
+        counted_income: income,
+        supplements,
+        care_tier: None,
     })
 }
 
@@ -432,12 +449,20 @@ fn tekun(p: &Params<'_>, fails: u8) -> Result<Amount, AmountError> {
     let (full_min, full_basis) = p.int("tekun.self_care.total_loss_min_fails", ParamUnit::Count)?;
     let (partial_min, _) = p.int("tekun.self_care.partial_loss_min_fails", ParamUnit::Count)?;
     let f = i64::from(fails);
-    let (tier_key, tier) = if f >= full_min {
-        ("tekun.care.full", "完全丧失生活自理能力（全护理）")
+    let (tier_key, tier, tier_code) = if f >= full_min {
+        ("tekun.care.full", "完全丧失生活自理能力（全护理）", "full")
     } else if f >= partial_min {
-        ("tekun.care.partial", "部分丧失生活自理能力（半护理）")
+        (
+            "tekun.care.partial",
+            "部分丧失生活自理能力（半护理）",
+            "partial",
+        )
     } else {
-        ("tekun.care.self_care", "具备生活自理能力（全自理）")
+        (
+            "tekun.care.self_care",
+            "具备生活自理能力（全自理）",
+            "self_care",
+        )
     };
     let (care, c_basis) = p.fen(tier_key)?;
     let total = basic.checked_add(care).map_err(err)?;
@@ -465,6 +490,10 @@ fn tekun(p: &Params<'_>, fails: u8) -> Result<Amount, AmountError> {
             },
         ],
         street_may_approve: false,
+        members_counted: 0,
+        counted_income: Fen::ZERO,
+        supplements: Fen::ZERO,
+        care_tier: Some(tier_code),
     })
 }
 
@@ -544,5 +573,9 @@ fn temporary(
         total,
         lines,
         street_may_approve: total <= street_limit,
+        members_counted: 0,
+        counted_income: Fen::ZERO,
+        supplements: Fen::ZERO,
+        care_tier: None,
     })
 }

@@ -12,6 +12,12 @@ use minzheng_kernel::region::RegionCode;
 use minzheng_store::audit::{self, AuditEntry};
 use minzheng_store::{Tx, params};
 
+/// The enrolments a month pays, as SQL over `enrolment`: the active ones, and those stopped with
+/// a last month (a death, a move out, a stop after review), which are paid up to that month. A
+/// suspended enrolment is not paid. Used with the month bounds on `start_month` and `end_month`.
+pub const PAYABLE_STATUS: &str =
+    "(status = 'active' OR (status = 'stopped' AND end_month IS NOT NULL))";
+
 /// What an enrolment needs, as entered or imported (already validated newtypes where it matters).
 #[derive(Debug, Clone)]
 pub struct NewEnrolment {

@@ -4,12 +4,17 @@
 //! totals (count and amount per program and bank) are written with the lines and checked again at
 //! every later step.
 //!
+//! After finance authorizes it, a cycle is released as bank files (`bank`), reconciled when every
+//! bank's return file is imported, and closed. A payment the bank could not make is reissued in a
+//! later cycle (a `reissue` line), directly or once its account has been corrected.
+//!
 //! Each district is computed in one transaction: a crash leaves that district either whole or not
 //! there at all, and a rerun computes only what is missing. The unique index on (month, district)
 //! and the one on (program, beneficiary, month) make a second or concurrent run change nothing.
 
 use crate::BenefitsError;
-use crate::programs::{Basis, CareTier, Program, Standards, monthly_amount};
+use crate::enrolments::PAYABLE_STATUS;
+use crate::programs::{Basis, CareTier, Program, Standards, monthly_amount, prorated};
 use minzheng_access::{Action, Principal};
 use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
@@ -20,10 +25,13 @@ use minzheng_store::{Db, Tx, Value, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// The stages of a cycle, in order.
-pub const STAGES: [(&str, &str); 3] = [
+pub const STAGES: [(&str, &str); 6] = [
     ("computed", "已生成"),
     ("approved", "区县已审核"),
     ("authorized", "财政已批准"),
+    ("released", "已生成代发文件"),
+    ("reconciled", "已回盘对账"),
+    ("closed", "已结束"),
 ];
 
 /// What computing one district's month did.
@@ -39,10 +47,21 @@ pub struct DistrictOutcome {
     pub arrears: u64,
     /// Recovery lines written.
     pub recoveries: u64,
+    /// Reissue lines written (payments the bank returned as failed).
+    pub reissues: u64,
+    /// Price-subsidy lines written.
+    pub price_subsidies: u64,
     /// Entitlements with nothing payable this month (dibao income at or above the standard).
     pub not_payable: u64,
     /// The cycle's total.
     pub total_fen: i64,
+}
+
+impl DistrictOutcome {
+    /// Lines written, of every kind.
+    pub fn lines(&self) -> u64 {
+        self.regular + self.arrears + self.recoveries + self.reissues + self.price_subsidies
+    }
 }
 
 /// What computing a month did, over every district in scope.
@@ -57,10 +76,7 @@ pub struct MonthOutcome {
 impl MonthOutcome {
     /// Lines written by this run, of every kind.
     pub fn lines_written(&self) -> u64 {
-        self.districts
-            .iter()
-            .map(|d| d.regular + d.arrears + d.recoveries)
-            .sum()
+        self.districts.iter().map(|d| d.lines()).sum()
     }
 
     /// Districts that were already computed.
@@ -168,6 +184,16 @@ struct Line {
     amount: i64,
     explanation: String,
     recovers: Option<i64>,
+    reissues: Option<i64>,
+    payee: Payee,
+}
+
+/// Who is paid and where, frozen on the line when it is computed.
+#[derive(Clone)]
+struct Payee {
+    name: String,
+    account_kind: String,
+    account_no: String,
 }
 
 /// A district's month as computed from one read, before it is written.
@@ -193,6 +219,10 @@ const PAYMENT_COLUMNS: &[&str] = &[
     "amount_fen",
     "explanation",
     "recovers_payment_id",
+    "reissues_payment_id",
+    "payee_name",
+    "account_kind",
+    "account_no",
 ];
 
 /// Lines written per bulk insert.
@@ -269,12 +299,13 @@ pub fn plan_district(
     let mut lines: Vec<Line> = Vec::new();
     let mut first_paid: Vec<i64> = Vec::new();
     tx.query_each(
-        "SELECT id, program, id_number, region_code, members, counted_income_fen, supplement_fen, care_tier,
-                bank_code, start_month, first_paid_month
+        &format!("SELECT id, program, id_number, region_code, members, counted_income_fen, supplement_fen, care_tier,
+                bank_code, start_month, first_paid_month, fixed_amount_fen, name, account_kind,
+                account_no, decided_on, end_month
          FROM enrolment
-         WHERE region_code >= $1 AND region_code < $2 AND status = 'active'
-           AND start_month <= $3 AND (end_month IS NULL OR end_month >= $3)
-         ORDER BY region_code, id",
+         WHERE region_code >= $1 AND region_code < $2 AND start_month <= $3 AND {PAYABLE_STATUS}
+           AND (end_month IS NULL OR end_month >= $3 OR first_paid_month IS NULL)
+         ORDER BY region_code, id"),
         params![district, upper, m],
         |mut row| -> Result<(), BenefitsError> {
             let enrolment_id: i64 = row.take(0)?;
@@ -287,17 +318,36 @@ pub fn plan_district(
                 counted_income: Fen(row.take(5)?),
                 supplement: Fen(row.take(6)?),
                 care_tier: care.as_deref().map(CareTier::parse).transpose()?,
+                fixed: Fen(row.take(11)?),
             };
             let bank_code: String = row.take(8)?;
             let already_paid: Option<String> = row.take(10)?;
+            let payee = Payee {
+                name: row.take(12)?,
+                account_kind: row.take(13)?,
+                account_no: row.take(14)?,
+            };
+            let decided_on = row
+                .take::<Option<String>>(15)?
+                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+            // An enrolment that ends (a death, a move, a stop after review: stopped with its last
+            // month) is paid to its last month; one that ended before this month is here only
+            // for its unpaid months.
+            let end = row
+                .take::<Option<String>>(16)?
+                .map(|e| Month::parse(&e))
+                .transpose()
+                .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
+            let due = |mo: Month| end.is_none_or(|e| mo <= e);
             if already_paid.is_none() {
                 first_paid.push(enrolment_id);
                 let start = Month::parse(&row.take::<String>(9)?)
                     .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
                 let mut mo = start;
-                while mo < month {
+                while mo < month && due(mo) {
                     let s = standards_of(mo)?;
                     if let Some(a) = monthly_amount(program, &basis, &s)? {
+                        let a = prorated(a, decided_on, &s);
                         out.arrears += 1;
                         out.total_fen += a.fen.0;
                         lines.push(Line {
@@ -311,13 +361,19 @@ pub fn plan_district(
                             amount: a.fen.0,
                             explanation: format!("补发：{}", a.explanation),
                             recovers: None,
+                            reissues: None,
+                            payee: payee.clone(),
                         });
                     }
                     mo = mo.plus(1);
                 }
             }
+            if !due(month) {
+                return Ok(());
+            }
             match monthly_amount(program, &basis, &current)? {
                 Some(a) => {
+                    let a = prorated(a, decided_on, &current);
                     out.regular += 1;
                     out.total_fen += a.fen.0;
                     lines.push(Line {
@@ -331,6 +387,8 @@ pub fn plan_district(
                         amount: a.fen.0,
                         explanation: a.explanation,
                         recovers: None,
+                        reissues: None,
+                        payee,
                     });
                 }
                 None => out.not_payable += 1,
@@ -342,11 +400,12 @@ pub fn plan_district(
     // Recoveries: payments made for months after a recorded death or move-out, not yet recovered.
     let overpaid = tx.query(
         "SELECT p.id, p.enrolment_id, p.program, p.id_number, p.region_code, p.bank_code, p.for_month,
-                p.amount_fen, s.effective_date, s.kind
+                p.amount_fen, s.effective_date, s.kind, p.payee_name, p.account_kind, p.account_no
          FROM payment p JOIN beneficiary_stop s ON s.id_number = p.id_number
          WHERE p.id_number IN (SELECT id_number FROM beneficiary_stop)
            AND p.region_code >= $1 AND p.region_code < $2 AND p.kind <> 'recovery'
            AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.recovers_payment_id = p.id AND r.kind = 'recovery')
+           AND NOT EXISTS (SELECT 1 FROM payment_result f WHERE f.payment_id = p.id AND f.outcome = 'failed')
          ORDER BY p.id",
         params![district, upper],
     )?;
@@ -385,7 +444,50 @@ pub fn plan_district(
                 Fen(amount).yuan_string()
             ),
             recovers: Some(paid_id),
+            reissues: None,
+            payee: Payee {
+                name: row.get(10)?,
+                account_kind: row.get(11)?,
+                account_no: row.get(12)?,
+            },
         });
+    }
+    reissue_lines(tx, district, &upper, &mut lines, &mut out)?;
+    // The price subsidy of every month before this one whose index triggered it and that this
+    // district has not paid yet: a month's CPI is published after its own cycle is computed, so
+    // the subsidy for a month is paid in a later cycle, for that month.
+    let index_months = tx.query(
+        "SELECT month FROM price_index WHERE month < $1 ORDER BY month",
+        params![m],
+    )?;
+    for row in index_months {
+        let index_month = Month::parse(&row.get::<String>(0)?)
+            .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
+        if crate::prices::paid_in_district(tx, index_month, district)? {
+            continue;
+        }
+        for p in crate::prices::district_lines(tx, params, index_month, district)? {
+            out.price_subsidies += 1;
+            out.total_fen += p.amount.0;
+            lines.push(Line {
+                enrolment_id: p.enrolment_id,
+                program: Program::PriceSubsidy,
+                id_number: p.id_number,
+                region_code: p.region_code,
+                bank_code: p.bank_code,
+                kind: "regular",
+                for_month: p.for_month.to_string(),
+                amount: p.amount.0,
+                explanation: p.explanation,
+                recovers: None,
+                reissues: None,
+                payee: Payee {
+                    name: p.name,
+                    account_kind: p.account_kind,
+                    account_no: p.account_no,
+                },
+            });
+        }
     }
     Ok(Some(Plan {
         district: district.to_owned(),
@@ -462,6 +564,10 @@ pub fn write_district(
             Value::Int(line.amount),
             Value::Text(line.explanation),
             line.recovers.map(Value::Int).unwrap_or(Value::Null),
+            line.reissues.map(Value::Int).unwrap_or(Value::Null),
+            Value::Text(line.payee.name),
+            Value::Text(line.payee.account_kind),
+            Value::Text(line.payee.account_no),
         ]);
         if batch.len() >= BATCH {
             tx.bulk_insert("payment", PAYMENT_COLUMNS, &mut batch.drain(..))?;
@@ -476,7 +582,7 @@ pub fn write_district(
             params![*id, m],
         )?;
     }
-    let lines = (out.regular + out.arrears + out.recoveries) as i64;
+    let lines = out.lines() as i64;
     for (program, bank, count, total) in &totals {
         tx.execute(
             "INSERT INTO payroll_total (cycle_id, program, bank_code, line_count, total_fen) VALUES ($1, $2, $3, $4, $5)",
@@ -501,6 +607,7 @@ pub fn write_district(
             })),
             detail: serde_json::json!({
                 "regular": out.regular, "arrears": out.arrears, "recoveries": out.recoveries,
+                "reissues": out.reissues, "price_subsidies": out.price_subsidies,
                 "not_payable": out.not_payable,
             }),
         },
@@ -602,7 +709,8 @@ pub fn check_totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<(), BenefitsError>
     Ok(())
 }
 
-fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, BenefitsError> {
+/// A cycle by id, refused as unknown outside the principal's scope.
+pub fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, BenefitsError> {
     let r = tx
         .query_opt(
             "SELECT id, month, district_code, status, line_count, total_fen FROM payroll_cycle WHERE id = $1",
@@ -631,8 +739,9 @@ fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, 
     Ok(c)
 }
 
-/// Moves a cycle one stage on (`approved` after `computed`, `authorized` after `approved`),
-/// after checking its control totals again.
+/// Moves a cycle one stage on (`approved` after `computed`, `authorized` after `approved`,
+/// `closed` after `reconciled`), after checking its control totals again. Releasing and
+/// reconciling happen with the bank files (`bank::release`, `bank::import_return`).
 pub fn advance(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -651,6 +760,12 @@ pub fn advance(
             Action::PayrollAuthorize,
             "authorized_by",
             "authorized_at",
+        ),
+        "closed" => (
+            "reconciled",
+            Action::PayrollRelease,
+            "closed_by",
+            "closed_at",
         ),
         other => {
             return Err(BenefitsError::Invalid(format!(
@@ -681,10 +796,10 @@ pub fn advance(
         tx,
         &who.audit(),
         AuditEntry {
-            action: if to == "approved" {
-                "payroll.approve"
-            } else {
-                "payroll.authorize"
+            action: match to {
+                "approved" => "payroll.approve",
+                "authorized" => "payroll.authorize",
+                _ => "payroll.close",
             },
             record_type: "payroll_cycle",
             record_id: cycle_id.to_string(),
@@ -707,4 +822,62 @@ pub fn stage_name(code: &str) -> &'static str {
         .find(|(c, _)| *c == code)
         .map(|(_, n)| *n)
         .unwrap_or("未知")
+}
+
+/// Reissue lines: payments the bank returned as failed, to be paid again (at once for a failure
+/// the bank may retry, after the account is corrected for one on the worklist), to the
+/// enrolment's account of today. A payment for a month after a recorded death or move-out is not
+/// reissued.
+fn reissue_lines(
+    tx: &mut Tx<'_>,
+    district: &str,
+    upper: &str,
+    lines: &mut Vec<Line>,
+    out: &mut DistrictOutcome,
+) -> Result<(), BenefitsError> {
+    let rows = tx.query(
+        "SELECT p.id, p.enrolment_id, p.program, p.id_number, p.region_code, p.for_month, p.amount_fen,
+                e.bank_code, e.name, e.account_kind, e.account_no, f.reason
+         FROM payment_result f
+         JOIN payment p ON p.id = f.payment_id
+         JOIN enrolment e ON e.id = p.enrolment_id
+         WHERE f.outcome = 'failed'
+           AND (f.follow_up = 'next_cycle' OR f.resolved_at IS NOT NULL)
+           AND p.region_code >= $1 AND p.region_code < $2
+           AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.reissues_payment_id = p.id AND r.kind = 'reissue')
+           AND NOT EXISTS (SELECT 1 FROM beneficiary_stop s WHERE s.id_number = p.id_number
+                           AND substr(s.effective_date, 1, 7) < p.for_month)
+         ORDER BY p.id",
+        params![district, upper],
+    )?;
+    for row in rows {
+        let failed_id: i64 = row.get(0)?;
+        let amount: i64 = row.get(6)?;
+        let for_month: String = row.get(5)?;
+        let reason: String = row.get(11)?;
+        out.reissues += 1;
+        out.total_fen += amount;
+        lines.push(Line {
+            enrolment_id: row.get(1)?,
+            program: Program::parse(&row.get::<String>(2)?)?,
+            id_number: row.get(3)?,
+            region_code: row.get(4)?,
+            bank_code: row.get(7)?,
+            kind: "reissue",
+            for_month: for_month.clone(),
+            amount,
+            explanation: format!(
+                "重发：{for_month} 待遇 {} 元银行未能入账（{reason}，原发放记录 {failed_id}）",
+                Fen(amount).yuan_string()
+            ),
+            recovers: None,
+            reissues: Some(failed_id),
+            payee: Payee {
+                name: row.get(8)?,
+                account_kind: row.get(9)?,
+                account_no: row.get(10)?,
+            },
+        });
+    }
+    Ok(())
 }

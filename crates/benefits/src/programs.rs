@@ -28,11 +28,16 @@ pub enum Program {
     DisabilityLiving,
     /// 重度残疾人护理补贴.
     DisabilityCare,
+    /// 临时救助: a one-off payment of the amount decided, paid in the cycle of its month.
+    TemporaryAssistance,
+    /// 价格临时补贴: paid per person in the months the price-linkage trigger is on; its amount
+    /// comes from the price indices (`prices`), not from a standard.
+    PriceSubsidy,
 }
 
 impl Program {
     /// Every program, in the order reports list them.
-    pub const ALL: [Program; 9] = [
+    pub const ALL: [Program; 11] = [
         Program::DibaoUrban,
         Program::DibaoRural,
         Program::TekunInstitutional,
@@ -42,6 +47,8 @@ impl Program {
         Program::UnattendedChild,
         Program::DisabilityLiving,
         Program::DisabilityCare,
+        Program::TemporaryAssistance,
+        Program::PriceSubsidy,
     ];
 
     /// The stored code.
@@ -56,6 +63,8 @@ impl Program {
             Program::UnattendedChild => "unattended_child",
             Program::DisabilityLiving => "disability_living",
             Program::DisabilityCare => "disability_care",
+            Program::TemporaryAssistance => "temporary_assistance",
+            Program::PriceSubsidy => "price_subsidy",
         }
     }
 
@@ -71,6 +80,8 @@ impl Program {
             Program::UnattendedChild => "事实无人抚养儿童",
             Program::DisabilityLiving => "困难残疾人生活补贴",
             Program::DisabilityCare => "重度残疾人护理补贴",
+            Program::TemporaryAssistance => "临时救助",
+            Program::PriceSubsidy => "价格临时补贴",
         }
     }
 
@@ -85,6 +96,12 @@ impl Program {
     /// Whether the program is granted per household (按户) rather than per person.
     pub fn per_household(self) -> bool {
         matches!(self, Program::DibaoUrban | Program::DibaoRural)
+    }
+
+    /// Whether the program pays a fixed amount decided once (temporary assistance) rather than a
+    /// standard read each month.
+    pub fn fixed_amount(self) -> bool {
+        matches!(self, Program::TemporaryAssistance)
     }
 
     /// Whether the program pays the tekun care allowance, so that a care tier is required.
@@ -148,6 +165,8 @@ pub struct Basis {
     pub supplement: Fen,
     /// The tekun care tier.
     pub care_tier: Option<CareTier>,
+    /// The amount decided once, for a fixed-amount program (temporary assistance); zero otherwise.
+    pub fixed: Fen,
 }
 
 /// Every standard a month's amounts read, resolved once for a region and month from the dated
@@ -169,6 +188,7 @@ pub struct Standards {
     disability_care: Option<Fen>,
     rounding_unit: i64,
     minimum: Fen,
+    prorate_first_month: bool,
 }
 
 fn fen(params: &ParamSet, key: &str, region: &str, month: Month) -> Result<Fen, BenefitsError> {
@@ -199,6 +219,18 @@ impl Standards {
                 .0
                 .max(1),
             minimum: fen(params, "dibao.payment.minimum", region, month)?,
+            prorate_first_month: params
+                .value_of(
+                    "dibao.payment.prorate_first_month",
+                    region,
+                    month.first_day(),
+                )
+                .and_then(|row| row.flag())
+                .map_err(|e| {
+                    BenefitsError::Parameter(format!(
+                        "dibao.payment.prorate_first_month（{month}）：{e}"
+                    ))
+                })?,
         })
     }
 
@@ -214,6 +246,12 @@ impl Standards {
             Program::UnattendedChild => self.unattended_child,
             Program::DisabilityLiving => self.disability_living,
             Program::DisabilityCare => self.disability_care,
+            Program::TemporaryAssistance | Program::PriceSubsidy => {
+                return Err(BenefitsError::Invalid(format!(
+                    "{} 没有按月的保障标准",
+                    program.name_zh()
+                )));
+            }
         };
         value.ok_or_else(|| {
             BenefitsError::Parameter(format!(
@@ -236,6 +274,7 @@ impl Standards {
             Program::UnattendedChild => self.unattended_child = value,
             Program::DisabilityLiving => self.disability_living = value,
             Program::DisabilityCare => self.disability_care = value,
+            Program::TemporaryAssistance | Program::PriceSubsidy => {}
         }
         self
     }
@@ -259,6 +298,33 @@ pub struct Amount {
     pub explanation: String,
 }
 
+/// The first month's amount when the enrolment was decided during that month and the proration
+/// parameter is on: the days from the decision to the month's end over the month's days, rounded
+/// half up to the fen. Otherwise (the rule in Chongqing: the whole month from the month of
+/// approval) the amount unchanged.
+pub fn prorated(amount: Amount, decided_on: Option<chrono::NaiveDate>, s: &Standards) -> Amount {
+    let Some(day) = decided_on else {
+        return amount;
+    };
+    if !s.prorate_first_month || Month::of(day) != s.month {
+        return amount;
+    }
+    let days_in_month = i64::from(chrono::Datelike::day(&s.month.last_day()));
+    let paid_days = days_in_month - i64::from(chrono::Datelike::day(&day)) + 1;
+    if paid_days >= days_in_month {
+        return amount;
+    }
+    let fen = (amount.fen.0 * paid_days * 2 + days_in_month).div_euclid(days_in_month * 2);
+    Amount {
+        fen: Fen(fen),
+        explanation: format!(
+            "{}；首月自 {day} 起按 {paid_days}/{days_in_month} 天折算为 {} 元",
+            amount.explanation,
+            Fen(fen).yuan_string()
+        ),
+    }
+}
+
 /// Rounds half up to a whole multiple of `unit` fen (the dibao rounding rule, a parameter).
 fn round_half_up(value: i64, unit: i64) -> i64 {
     (value + unit / 2).div_euclid(unit) * unit
@@ -276,6 +342,24 @@ pub fn monthly_amount(
     s: &Standards,
 ) -> Result<Option<Amount>, BenefitsError> {
     let name = program.name_zh();
+    match program {
+        Program::TemporaryAssistance => {
+            return Ok(Some(Amount {
+                fen: basis.fixed,
+                explanation: format!(
+                    "{name} {}：核定一次性救助金 {} 元",
+                    s.month,
+                    basis.fixed.yuan_string()
+                ),
+            }));
+        }
+        Program::PriceSubsidy => {
+            return Err(BenefitsError::Invalid(
+                "价格临时补贴按当月物价指数测算，不按保障标准计算".into(),
+            ));
+        }
+        _ => {}
+    }
     let standard = s.standard_of(program)?;
     match program {
         Program::DibaoUrban | Program::DibaoRural => {
@@ -352,6 +436,7 @@ mod tests {
             counted_income: Fen(90_000),
             supplement: Fen(6_000),
             care_tier: None,
+            fixed: Fen(0),
         };
         let a = monthly_amount(Program::DibaoUrban, &basis, &standards("2020-03"))
             .unwrap()
@@ -376,6 +461,7 @@ mod tests {
             counted_income: Fen(44_050),
             supplement: Fen(0),
             care_tier: None,
+            fixed: Fen(0),
         };
         // Rural 440 × 2 − 440.50 = 439.50 → 440.00.
         let a = monthly_amount(Program::DibaoRural, &basis, &s)
@@ -404,6 +490,7 @@ mod tests {
             counted_income: Fen(0),
             supplement: Fen(0),
             care_tier: Some(CareTier::Full),
+            fixed: Fen(0),
         };
         let a = monthly_amount(Program::TekunDispersed, &basis, &standards("2019-06"))
             .unwrap()

@@ -339,3 +339,38 @@ fn bad_enrolments_are_refused_and_write_nothing() {
         assert_eq!(count, 1, "{}", t.label);
     }
 }
+
+#[test]
+fn a_death_recorded_before_its_month_is_computed_is_paid_to_that_month() {
+    for t in minzheng_store::testing::databases("benefits_death_month") {
+        let db = &t.db;
+        setup(db);
+        let orphan = new(Program::OrphanDispersed, 61, YUZHONG, "2020-05");
+        db.write(|tx| enrolments::enrol(tx, &city(), &orphan))
+            .unwrap();
+        compute(db, "2020-05");
+        // Died on 10 June, recorded before June was computed: June is still due, July is not.
+        db.write(|tx| {
+            enrolments::record_stop(
+                tx,
+                &city(),
+                &orphan.id_number,
+                StopKind::Death,
+                NaiveDate::from_ymd_opt(2020, 6, 10).unwrap(),
+                "殡葬服务记录",
+            )
+        })
+        .unwrap();
+        compute(db, "2020-06");
+        compute(db, "2020-07");
+        assert_eq!(
+            amounts(db, &orphan.id_number),
+            vec![
+                ("regular".to_string(), "2020-05".to_string(), 120_400),
+                ("regular".to_string(), "2020-06".to_string(), 120_400)
+            ],
+            "{}",
+            t.label
+        );
+    }
+}

@@ -51,6 +51,9 @@ pub enum BenchCommand {
     /// The payroll's scenarios.
     #[command(flatten)]
     Payroll(crate::payroll::BenchCommand),
+    /// The policy what-ifs' scenario.
+    #[command(flatten)]
+    WhatIf(crate::whatif::BenchCommand),
     /// The governance area's scenarios.
     #[command(flatten)]
     Governance(crate::governance::BenchCommand),
@@ -210,6 +213,7 @@ pub fn run(database_url: Option<&str>, command: BenchCommand) -> Result<(), Stri
         BenchCommand::Marriage(c) => crate::marriage::bench(database_url, c),
         BenchCommand::Governance(c) => crate::governance::bench(database_url, c),
         BenchCommand::Payroll(c) => crate::payroll::bench(database_url, c),
+        BenchCommand::WhatIf(c) => crate::whatif::bench(database_url, c),
     }
 }
 

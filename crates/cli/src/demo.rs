@@ -161,6 +161,7 @@ pub fn load(db: &Db) -> Result<String, String> {
         lines.push(minzheng_institutions::demo::seed(tx, today).map_err(area)?);
         lines.push(minzheng_marriage::demo::seed(tx, today).map_err(area)?);
         lines.push(minzheng_governance::demo::seed(tx, today).map_err(area)?);
+        lines.push(minzheng_benefits::demo::seed(tx, today).map_err(area)?);
         lines.retain(|l| !l.is_empty());
         Ok::<_, DemoError>(Ok(lines.join("\n")))
     })

@@ -13,6 +13,7 @@ mod marriage;
 mod payroll;
 mod reference;
 mod user;
+mod whatif;
 
 use clap::{Parser, Subcommand};
 use config::{Config, LogFormat};
@@ -106,10 +107,19 @@ enum Command {
         #[command(subcommand)]
         command: marriage::Command,
     },
-    /// The monthly payroll: compute, approve, authorize, report.
+    /// The monthly payroll: compute, approve, authorize, bank files, returns, close, report.
     Payroll {
+        /// Act as this staff account (its role and region scope); without it, as the system
+        /// (the city administrator's rights: a district's approval needs a district account).
+        #[arg(long = "as", global = true)]
+        actor: Option<String>,
         #[command(subcommand)]
         command: payroll::Command,
+    },
+    /// Benefits: policy what-ifs (政策调整测算).
+    Benefits {
+        #[command(subcommand)]
+        command: whatif::Command,
     },
     /// Grassroots governance: residents' requests, councils, duty lists.
     Governance {
@@ -211,7 +221,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Institutions { command } => institutions::run(&config, command),
         Command::Marriage { command } => marriage::run(&config, command),
         Command::Governance { command } => governance::run(&config, command),
-        Command::Payroll { command } => payroll::run(&config, command),
+        Command::Payroll { actor, command } => payroll::run(&config, actor.as_deref(), command),
+        Command::Benefits { command } => whatif::run(&config, command),
         Command::Generate { scale, seed } => {
             let scale = minzheng_synth::Scale::parse(&scale).map_err(|e| e.to_string())?;
             let db = open_migrated(&config)?;

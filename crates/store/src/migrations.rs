@@ -56,6 +56,9 @@ pub static MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_institutions"),
     migration!(8, "0008_assistance"),
     migration!(9, "0009_benefits"),
+    migration!(10, "0010_payroll_release"),
+    migration!(11, "0011_benefit_review"),
+    migration!(12, "0012_price_subsidy"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -25,7 +25,7 @@ pub const AREAS: &[Area] = &[
         id: "benefits",
         name: "待遇发放",
         summary: "保障标准、月度发放、银行代发与回盘、动态管理",
-        ready: false,
+        ready: true,
     },
     Area {
         id: "institutions",

@@ -34,7 +34,8 @@ pub fn routes() -> Router<AppState> {
         .merge(minzheng_assistance::routes())
         .merge(minzheng_institutions::routes())
         .merge(minzheng_marriage::routes())
-        .merge(minzheng_governance::routes());
+        .merge(minzheng_governance::routes())
+        .merge(minzheng_benefits::routes());
     // An area that is not built yet still has its entry page, which says so plainly.
     for area in AREAS.iter().filter(|a| !a.ready) {
         r = r.route(
