@@ -466,7 +466,7 @@ fn csv_field(text: &str) -> Cow<'_, str> {
 }
 
 /// Splits one CSV line (RFC 4180 quoting).
-fn split_csv(line: &str) -> Vec<String> {
+pub(crate) fn split_csv(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut quoted = false;

@@ -129,9 +129,9 @@ pub fn enrol_from_decision(
         end_month,
         reason: format!("社会救助审批决定（申请 {application_id}，{decided_on}）"),
     };
-    let id = enrolments::enrol(tx, who, &new)?;
+    let id = enrolments::enrol_as(tx, who, &new, "decision")?;
     tx.execute(
-        "UPDATE enrolment SET application_id = $2, decided_on = $3, fixed_amount_fen = $4, source = 'decision' WHERE id = $1",
+        "UPDATE enrolment SET application_id = $2, decided_on = $3, fixed_amount_fen = $4 WHERE id = $1",
         params![id, application_id, decided_on, fixed.0],
     )?;
     Ok(FromDecision {

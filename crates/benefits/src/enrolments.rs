@@ -2,8 +2,8 @@
 //! computed from, and the stops (death, move out of the city) that end them. Every change is an
 //! event row and an audit row in the same transaction.
 
-use crate::BenefitsError;
 use crate::programs::{CareTier, Program};
+use crate::{BenefitsError, LineProblem};
 use minzheng_access::{Action, Principal};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
@@ -94,6 +94,16 @@ pub fn validate(e: &NewEnrolment) -> Result<(), BenefitsError> {
 
 /// Enrols a beneficiary; refused when the same person already has an open enrolment in the program.
 pub fn enrol(tx: &mut Tx<'_>, who: &Principal, e: &NewEnrolment) -> Result<i64, BenefitsError> {
+    enrol_as(tx, who, e, "entered")
+}
+
+/// Enrols with the source recorded (`entered`, `imported`, `decision`).
+pub(crate) fn enrol_as(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    e: &NewEnrolment,
+    source: &str,
+) -> Result<i64, BenefitsError> {
     who.require(Action::EnrolmentManage)?;
     validate(e)?;
     let region = format!("{:012}", e.region_code.as_u64());
@@ -127,7 +137,7 @@ pub fn enrol(tx: &mut Tx<'_>, who: &Principal, e: &NewEnrolment) -> Result<i64, 
                  counted_income_fen, supplement_fen, care_tier, bank_code, account_kind, account_no,
                  start_month, end_month, first_paid_month, status, reason, source, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, 'active', $16,
-                 'entered', $17, $17) RETURNING id",
+                 $18, $17, $17) RETURNING id",
             params![
                 e.program.code(),
                 id_number,
@@ -145,7 +155,8 @@ pub fn enrol(tx: &mut Tx<'_>, who: &Principal, e: &NewEnrolment) -> Result<i64, 
                 e.start_month.to_string(),
                 e.end_month.map(|m| m.to_string()),
                 e.reason,
-                now
+                now,
+                source
             ],
         )?
         .get(0)?;
@@ -372,4 +383,137 @@ pub fn suspend(
         },
     )?;
     Ok(())
+}
+
+/// The columns of an enrolment import, in order (`counted_income` and `supplement` in yuan,
+/// `care_tier` empty unless tekun, `end_month` may be empty).
+pub const IMPORT_COLUMNS: &str = "program,id_number,name,region_code,members,counted_income,supplement,care_tier,bank_code,account_kind,account_no,start_month,end_month";
+
+fn import_line(fields: &[String], today: chrono::NaiveDate) -> Result<NewEnrolment, String> {
+    if fields.len() != 13 {
+        return Err(format!(
+            "应有 13 列（{IMPORT_COLUMNS}），实有 {} 列",
+            fields.len()
+        ));
+    }
+    let f: Vec<&str> = fields.iter().map(|s| s.trim()).collect();
+    let program = Program::ALL
+        .into_iter()
+        .find(|p| p.code() == f[0] || p.name_zh() == f[0])
+        .filter(|p| !matches!(p, Program::PriceSubsidy | Program::TemporaryAssistance))
+        .ok_or_else(|| format!("项目“{}”无效或不能导入", f[0]))?;
+    let id_number = IdNumber::parse_strict(f[1], today).map_err(|e| e.to_string())?;
+    let region_code = RegionCode::parse(f[3]).map_err(|e| e.to_string())?;
+    if minzheng_kernel::region::RegionTree::chongqing()
+        .lookup(region_code)
+        .is_err()
+    {
+        return Err(format!("区划代码 {} 不存在", f[3]));
+    }
+    let members = f[4]
+        .parse::<i64>()
+        .map_err(|_| format!("保障人数“{}”应为整数", f[4]))?;
+    let yuan = |s: &str, what: &str| -> Result<Fen, String> {
+        if s.is_empty() {
+            return Ok(Fen(0));
+        }
+        Fen::parse_yuan(s).map_err(|e| format!("{what}“{s}”无效：{e}"))
+    };
+    let month = |s: &str, what: &str| -> Result<Month, String> {
+        Month::parse(s).map_err(|_| format!("{what}“{s}”无效：应为 YYYY-MM"))
+    };
+    Ok(NewEnrolment {
+        program,
+        id_number,
+        name: f[2].to_owned(),
+        household_id: None,
+        region_code,
+        members,
+        counted_income: yuan(f[5], "家庭月收入")?,
+        supplement: yuan(f[6], "分类施保")?,
+        care_tier: match f[7] {
+            "" => None,
+            t => Some(CareTier::parse(t).map_err(|e| e.to_string())?),
+        },
+        bank_code: f[8].to_owned(),
+        account_kind: f[9].to_owned(),
+        account_no: f[10].to_owned(),
+        start_month: month(f[11], "起始月份")?,
+        end_month: match f[12] {
+            "" => None,
+            m => Some(month(m, "终止月份")?),
+        },
+        reason: "名册导入".into(),
+    })
+}
+
+/// Imports enrolments from CSV text ([`IMPORT_COLUMNS`], header line optional), for the programs
+/// whose registries come from other departments. Every line is checked first (fields, scope, the
+/// same person twice in a program in the file or already enrolled); any problem refuses the whole
+/// file with each line's reason, and nothing is enrolled. Returns how many were enrolled.
+pub fn import_csv(tx: &mut Tx<'_>, who: &Principal, text: &str) -> Result<usize, BenefitsError> {
+    who.require(Action::EnrolmentManage)?;
+    let today = minzheng_kernel::id_number::china_today();
+    let scope = who.scope();
+    let mut problems: Vec<LineProblem> = Vec::new();
+    let mut good: Vec<NewEnrolment> = Vec::new();
+    let mut seen: std::collections::HashMap<(Program, String), usize> =
+        std::collections::HashMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let raw = raw.trim_start_matches('\u{feff}').trim();
+        if raw.is_empty() || (line == 1 && raw.starts_with("program")) {
+            continue;
+        }
+        let fields = crate::bank::split_csv(raw);
+        let parsed = import_line(&fields, today).and_then(|e| {
+            validate(&e).map_err(|x| x.to_string())?;
+            let region = format!("{:012}", e.region_code.as_u64());
+            if !scope.contains(&region) {
+                return Err(format!("区划 {region} 不在您的管辖范围内"));
+            }
+            Ok(e)
+        });
+        let e = match parsed {
+            Ok(e) => e,
+            Err(reason) => {
+                problems.push(LineProblem { line, reason });
+                continue;
+            }
+        };
+        let key = (e.program, e.id_number.as_str().to_owned());
+        if let Some(first) = seen.insert(key, line) {
+            problems.push(LineProblem {
+                line,
+                reason: format!("与第 {first} 行为同一人同一项目"),
+            });
+            continue;
+        }
+        let open: i64 = tx
+            .query_one(
+                "SELECT COUNT(*) FROM enrolment WHERE program = $1 AND id_number = $2 AND status <> 'stopped'",
+                params![e.program.code(), e.id_number.as_str()],
+            )?
+            .get(0)?;
+        if open > 0 {
+            problems.push(LineProblem {
+                line,
+                reason: format!("此人已在“{}”中享受待遇", e.program.name_zh()),
+            });
+            continue;
+        }
+        good.push(e);
+    }
+    if !problems.is_empty() {
+        return Err(BenefitsError::Lines(problems));
+    }
+    if good.is_empty() {
+        return Err(BenefitsError::Invalid(format!(
+            "没有可导入的记录：每行应为 {IMPORT_COLUMNS}"
+        )));
+    }
+    for e in &good {
+        enrol_as(tx, who, e, "imported")?;
+    }
+    Ok(good.len())
 }

@@ -7,9 +7,9 @@
 //! Groups the platform does not enrol (优抚对象, 领取失业保险金人员, groups added for a period) are
 //! imported as [`import_recipients`] rows.
 
-use crate::BenefitsError;
 use crate::enrolments::PAYABLE_STATUS;
 use crate::programs::{Amount, Program};
+use crate::{BenefitsError, LineProblem};
 use minzheng_access::{Action, Principal};
 use minzheng_kernel::id_number::{IdNumber, china_today};
 use minzheng_kernel::money::Fen;
@@ -695,9 +695,6 @@ fn overlaps(a: Period, b: Period) -> bool {
     !(ends_before(a.1, b.0) || ends_before(b.1, a.0))
 }
 
-/// Bad lines reported at most, so a wholly wrong file still gives a readable message.
-const MAX_REPORTED: usize = 20;
-
 /// Imports recipients from CSV text ([`RECIPIENT_COLUMNS`], one person and period a line, header
 /// optional, blank lines skipped). Every line is checked first (ID number, 12-digit community in
 /// scope, account, months, no overlapping period for the same person and group in the file or
@@ -765,21 +762,12 @@ pub fn import_recipients(
     }
     if !errors.is_empty() {
         errors.sort_by_key(|(line_no, _)| *line_no);
-        let count = errors.len();
-        let listed: Vec<String> = errors
-            .iter()
-            .take(MAX_REPORTED)
-            .map(|(line_no, e)| format!("第 {line_no} 行：{e}"))
-            .collect();
-        let more = if count > MAX_REPORTED {
-            format!("；另有 {} 处错误未列出", count - MAX_REPORTED)
-        } else {
-            String::new()
-        };
-        return Err(BenefitsError::Invalid(format!(
-            "导入文件有 {count} 处错误，未导入任何记录：{}{more}",
-            listed.join("；")
-        )));
+        return Err(BenefitsError::Lines(
+            errors
+                .into_iter()
+                .map(|(line, reason)| LineProblem { line, reason })
+                .collect(),
+        ));
     }
     if good.is_empty() {
         return Err(BenefitsError::Invalid(format!(

@@ -374,3 +374,95 @@ fn a_death_recorded_before_its_month_is_computed_is_paid_to_that_month() {
         );
     }
 }
+
+#[test]
+fn an_imported_register_is_enrolled_whole_or_refused_line_by_line() {
+    for t in minzheng_store::testing::databases("benefits_import") {
+        let db = &t.db;
+        setup(db);
+        let line = |seq: u16, program: &str, community: &str| {
+            format!(
+                "{program},{},残联{seq},{community},1,,,,CQRCB,ssc,6230{seq:012},2020-01,",
+                id(seq).as_str()
+            )
+        };
+        let count = |db: &Db| -> i64 {
+            db.read(|tx| {
+                tx.query_one("SELECT COUNT(*) FROM enrolment", params![])?
+                    .get::<i64>(0)
+            })
+            .unwrap()
+        };
+        // Line 3 repeats line 2's person and program; line 4 is outside 渝中区 for a district
+        // officer; line 5 ends before it starts.
+        let bad = [
+            minzheng_benefits::enrolments::IMPORT_COLUMNS.to_owned(),
+            line(71, "disability_living", YUZHONG),
+            line(71, "困难残疾人生活补贴", YUZHONG),
+            line(72, "disability_care", "500106001001"),
+            line(73, "disability_care", YUZHONG).replace("2020-01,", "2020-05,2020-01"),
+        ]
+        .join("\n");
+        let officer = who(Role::DistrictAdmin, "500103", "yuzhong-admin");
+        let refused = db.write(|tx| enrolments::import_csv(tx, &officer, &bad));
+        let problems = match refused {
+            Err(BenefitsError::Lines(p)) => p,
+            other => panic!("{}: {other:?}", t.label),
+        };
+        assert_eq!(
+            problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+            vec![3, 4, 5],
+            "{problems:?}"
+        );
+        assert!(problems[0].reason.contains("与第 2 行为同一人同一项目"));
+        assert!(problems[1].reason.contains("不在您的管辖范围内"));
+        assert!(problems[2].reason.contains("早于起始月份"));
+        assert_eq!(count(db), 0);
+
+        let good = [
+            line(71, "disability_living", YUZHONG),
+            line(71, "disability_care", YUZHONG),
+        ]
+        .join("\n");
+        let n = db
+            .write(|tx| enrolments::import_csv(tx, &officer, &good))
+            .unwrap();
+        assert_eq!(n, 2);
+        // Imported people are paid like anyone: each subsidy at its standard of the month.
+        compute(db, "2020-01");
+        let s = minzheng_benefits::programs::Standards::read(
+            minzheng_kernel::params::ParamSet::builtin(),
+            "500103",
+            month("2020-01"),
+        )
+        .unwrap();
+        let expected: Vec<(String, String, i64)> =
+            [Program::DisabilityLiving, Program::DisabilityCare]
+                .iter()
+                .map(|p| {
+                    (
+                        "regular".to_owned(),
+                        "2020-01".to_owned(),
+                        s.standard_of(*p).unwrap().0,
+                    )
+                })
+                .collect();
+        assert_eq!(amounts(db, &id(71)), expected);
+        let sources: Vec<String> = db
+            .read(|tx| {
+                tx.query("SELECT source FROM enrolment ORDER BY id", params![])?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect::<Result<Vec<String>, _>>()
+            })
+            .unwrap();
+        assert_eq!(sources, vec!["imported", "imported"]);
+        // The same file again: both already enrolled, nothing added.
+        let again = db.write(|tx| enrolments::import_csv(tx, &officer, &good));
+        assert!(
+            matches!(again, Err(BenefitsError::Lines(ref p)) if p.len() == 2),
+            "{again:?}"
+        );
+        assert_eq!(count(db), 2);
+    }
+}

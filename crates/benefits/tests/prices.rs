@@ -467,10 +467,10 @@ fn a_bad_import_line_is_named_and_nothing_is_imported() {
         );
         let r = db.write(|tx| prices::import_recipients(tx, &city(), &csv));
         let m = match r {
-            Err(BenefitsError::Invalid(m)) => m,
+            Err(e @ BenefitsError::Lines(_)) => e.to_string(),
             other => panic!("{}: {other:?}", t.label),
         };
-        assert!(m.contains("有 2 处错误"), "{m}");
+        assert!(m.contains("有 2 处问题"), "{m}");
         assert!(m.contains("第 3 行：身份证号码"), "{m}");
         assert!(m.contains("第 6 行：区划代码"), "{m}");
         assert_eq!(count(db, "SELECT COUNT(*) FROM price_subsidy_recipient"), 0);
@@ -485,7 +485,7 @@ fn a_bad_import_line_is_named_and_nothing_is_imported() {
         let again = format!("{}\n{}\n", good(45), good(40));
         let r = db.write(|tx| prices::import_recipients(tx, &city(), &again));
         assert!(
-            matches!(r, Err(BenefitsError::Invalid(ref m)) if m.contains("第 2 行：此人已登记为优抚对象")),
+            matches!(&r, Err(e @ BenefitsError::Lines(_)) if e.to_string().contains("第 2 行：此人已登记为优抚对象")),
             "{r:?}"
         );
         assert_eq!(count(db, "SELECT COUNT(*) FROM price_subsidy_recipient"), 2);

@@ -53,7 +53,7 @@ pub enum BenchCommand {
     Payroll(crate::payroll::BenchCommand),
     /// The policy what-ifs' scenario.
     #[command(flatten)]
-    WhatIf(crate::whatif::BenchCommand),
+    WhatIf(crate::benefits::BenchCommand),
     /// The governance area's scenarios.
     #[command(flatten)]
     Governance(crate::governance::BenchCommand),
@@ -213,7 +213,7 @@ pub fn run(database_url: Option<&str>, command: BenchCommand) -> Result<(), Stri
         BenchCommand::Marriage(c) => crate::marriage::bench(database_url, c),
         BenchCommand::Governance(c) => crate::governance::bench(database_url, c),
         BenchCommand::Payroll(c) => crate::payroll::bench(database_url, c),
-        BenchCommand::WhatIf(c) => crate::whatif::bench(database_url, c),
+        BenchCommand::WhatIf(c) => crate::benefits::bench(database_url, c),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod assistance;
 mod bench;
+mod benefits;
 mod check;
 mod config;
 mod demo;
@@ -13,7 +14,6 @@ mod marriage;
 mod payroll;
 mod reference;
 mod user;
-mod whatif;
 
 use clap::{Parser, Subcommand};
 use config::{Config, LogFormat};
@@ -116,10 +116,10 @@ enum Command {
         #[command(subcommand)]
         command: payroll::Command,
     },
-    /// Benefits: policy what-ifs (政策调整测算).
+    /// Benefits: policy what-ifs (政策调整测算) and enrolment imports.
     Benefits {
         #[command(subcommand)]
-        command: whatif::Command,
+        command: benefits::Command,
     },
     /// Grassroots governance: residents' requests, councils, duty lists.
     Governance {
@@ -222,7 +222,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Marriage { command } => marriage::run(&config, command),
         Command::Governance { command } => governance::run(&config, command),
         Command::Payroll { actor, command } => payroll::run(&config, actor.as_deref(), command),
-        Command::Benefits { command } => whatif::run(&config, command),
+        Command::Benefits { command } => benefits::run(&config, command),
         Command::Generate { scale, seed } => {
             let scale = minzheng_synth::Scale::parse(&scale).map_err(|e| e.to_string())?;
             let db = open_migrated(&config)?;

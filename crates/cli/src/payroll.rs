@@ -7,7 +7,7 @@ use crate::config::Config;
 use clap::Subcommand;
 use minzheng_access::Principal;
 use minzheng_benefits::programs::Program;
-use minzheng_benefits::{bank, payroll};
+use minzheng_benefits::{bank, export, payroll};
 use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
 use minzheng_kernel::region::{RegionLevel, RegionTree};
@@ -57,6 +57,15 @@ pub enum Command {
     },
     /// Lists failed payments waiting on the worklist (the account must be corrected).
     Worklist,
+    /// Exports every line of a cycle as Excel (`.xlsx`, split over sheets beyond 1,048,576 rows,
+    /// with a summary sheet of the control totals) or CSV, by the file name's extension.
+    Export {
+        /// The cycle id.
+        cycle: i64,
+        /// The file written, e.g. 500103-2020-03.xlsx.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Lists a month's cycles with their control totals.
     Report {
         /// The month, YYYY-MM.
@@ -207,6 +216,39 @@ pub fn run(config: &Config, actor_name: Option<&str>, command: Command) -> Resul
                     }
                 );
             }
+            Ok(())
+        }
+        Command::Export { cycle, out } => {
+            let format = match out.extension().and_then(|e| e.to_str()) {
+                Some("xlsx") => export::Format::Xlsx,
+                Some("csv") => export::Format::Csv,
+                _ => return Err("导出文件名应以 .xlsx 或 .csv 结尾".into()),
+            };
+            let start = Instant::now();
+            let partial = out.with_extension("partial");
+            let file = std::fs::File::create(&partial)
+                .map_err(|e| format!("{}：{e}", partial.display()))?;
+            let written = db.write(|tx| {
+                export::record_export(tx, &system, cycle, format)?;
+                export::write_cycle(tx, &system, cycle, format, std::io::BufWriter::new(file))
+            });
+            let (mut w, done) = match written {
+                Ok(x) => x,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e.to_string());
+                }
+            };
+            w.flush().map_err(|e| e.to_string())?;
+            drop(w);
+            std::fs::rename(&partial, &out).map_err(|e| format!("{}：{e}", out.display()))?;
+            println!(
+                "已导出 {} 笔、{} 元到 {}，用时 {:.1} 秒",
+                done.lines,
+                Fen(done.total_fen).yuan_string(),
+                out.display(),
+                start.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Worklist => {

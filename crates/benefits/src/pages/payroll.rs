@@ -46,6 +46,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/benefits/worklist", get(worklist_page))
         .route("/benefits/worklist/{id}/resolve", post(resolve))
         .route("/benefits/enrolments/from-decision", post(from_decision))
+        .route("/benefits/enrolments/import", post(import_enrolments))
         .route("/benefits/cycles/{id}/export.csv", get(export_csv))
         .route("/benefits/cycles/{id}/export.xlsx", get(export_xlsx))
         .route("/benefits/enrolments", get(enrolments_page))
@@ -743,6 +744,29 @@ async fn from_decision(
     ))
 }
 
+#[derive(Deserialize)]
+struct ImportForm {
+    csv: String,
+}
+
+/// Imports enrolments pasted as CSV; a refused file names every bad line and enrols nobody.
+async fn import_enrolments(
+    State(state): State<AppState>,
+    staff: Staff,
+    Form(f): Form<ImportForm>,
+) -> Result<Response, WebError> {
+    let who = staff.principal;
+    let n = state
+        .run(true, move |tx| {
+            crate::enrolments::import_csv(tx, &who, &f.csv)
+        })
+        .await?;
+    Ok(back(
+        "/benefits/enrolments",
+        &format!("已导入 {n} 名享受人员"),
+    ))
+}
+
 // ---------------------------------------------------------------- downloads
 
 async fn export_csv(
@@ -895,6 +919,7 @@ struct EnrolmentQuery {
     q: Option<String>,
     program: Option<String>,
     page: Option<String>,
+    msg: Option<String>,
 }
 
 /// An enrolment as a list shows it.
@@ -931,6 +956,8 @@ struct EnrolmentsPage {
     prev_query: String,
     may_enrol: bool,
     banks: Vec<(String, String)>,
+    columns: &'static str,
+    msg: Option<String>,
 }
 
 fn search(
@@ -1029,6 +1056,8 @@ async fn enrolments_page(
         layout: Layout::new("benefits", &auth),
         may_enrol,
         banks,
+        columns: crate::enrolments::IMPORT_COLUMNS,
+        msg: f.msg,
         next_query: query(page + 1),
         prev_query: query((page - 1).max(1)),
         programs: Program::ALL

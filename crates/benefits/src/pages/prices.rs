@@ -226,7 +226,10 @@ async fn import_post(
         .await;
     match result {
         Ok(n) => Ok(back(&format!("已导入 {n} 名补贴对象"))),
-        Err(BenefitsError::Invalid(m) | BenefitsError::Conflict(m)) => {
+        Err(
+            e @ (BenefitsError::Lines(_) | BenefitsError::Invalid(_) | BenefitsError::Conflict(_)),
+        ) => {
+            let m = e.to_string();
             render_page(
                 &state,
                 &auth,

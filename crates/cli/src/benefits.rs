@@ -1,6 +1,6 @@
-//! `minzheng benefits what-if …`: a policy what-if from the command line, over the same service as
-//! the page, and `minzheng bench whatif`, which times it over a register of N synthetic
-//! entitlements beside a bare scan of the same rows.
+//! `minzheng benefits …`: a policy what-if and an enrolment import from the command line, over the
+//! same services as the pages, and `minzheng bench whatif`, which times the what-if over a register
+//! of N synthetic entitlements beside a bare scan of the same rows.
 
 use crate::bench::{Figures, backend_name, peak_rss_mb, print, scratch, stats};
 use crate::config::Config;
@@ -35,6 +35,14 @@ pub enum Command {
         #[arg(long)]
         districts: bool,
     },
+    /// Imports enrolments from a CSV file (UTF-8) whole or not at all, for the programs whose
+    /// registries come from other departments (disability subsidies, children). Columns:
+    /// program,id_number,name,region_code,members,counted_income,supplement,care_tier,bank_code,
+    /// account_kind,account_no,start_month,end_month.
+    ImportEnrolments {
+        /// The CSV file.
+        path: std::path::PathBuf,
+    },
 }
 
 fn proposal(
@@ -52,14 +60,32 @@ fn proposal(
 
 /// Runs a benefits command.
 pub fn run(config: &Config, command: Command) -> Result<(), String> {
-    let Command::WhatIf {
-        program,
-        standard,
-        from,
-        month,
-        region,
-        districts,
-    } = command;
+    let (program, standard, from, month, region, districts) = match command {
+        Command::WhatIf {
+            program,
+            standard,
+            from,
+            month,
+            region,
+            districts,
+        } => (program, standard, from, month, region, districts),
+        Command::ImportEnrolments { path } => {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}：{e}", path.display()))?;
+            let db = crate::open_migrated(config)?;
+            let n = db
+                .write(|tx| {
+                    minzheng_benefits::enrolments::import_csv(
+                        tx,
+                        &Principal::system("import"),
+                        &text,
+                    )
+                })
+                .map_err(|e| e.to_string())?;
+            println!("已导入 {n} 名享受人员");
+            return Ok(());
+        }
+    };
     let p = proposal(&program, &standard, &from, region.as_deref())?;
     let month = whatif::parse_month(month.as_deref().unwrap_or(&from), "测算月份")
         .map_err(|e| e.to_string())?;
