@@ -105,6 +105,19 @@ pub(crate) fn enrol_as(
     source: &str,
 ) -> Result<i64, BenefitsError> {
     who.require(Action::EnrolmentManage)?;
+    match e.program {
+        Program::PriceSubsidy => {
+            return Err(BenefitsError::Invalid(
+                "价格临时补贴按物价指数随月度名册发放，不单独登记".into(),
+            ));
+        }
+        Program::TemporaryAssistance if source != "decision" => {
+            return Err(BenefitsError::Invalid(
+                "临时救助须按审批决定登记发放".into(),
+            ));
+        }
+        _ => {}
+    }
     validate(e)?;
     let region = format!("{:012}", e.region_code.as_u64());
     if !who.scope().contains(&region) {

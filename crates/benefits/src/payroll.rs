@@ -202,6 +202,8 @@ pub struct Plan {
     lines: Vec<Line>,
     /// Enrolments paid for the first time (their arrears are in `lines`).
     first_paid: Vec<i64>,
+    /// Active enrolments whose last month is paid now (with that month): they end.
+    ended: Vec<(i64, Month)>,
     /// Whether the cycle existed already when read.
     already: bool,
     outcome: DistrictOutcome,
@@ -272,6 +274,7 @@ pub fn plan_district(
             district: district.to_owned(),
             lines: Vec::new(),
             first_paid: Vec::new(),
+            ended: Vec::new(),
             already: true,
             outcome: out,
         }));
@@ -298,10 +301,11 @@ pub fn plan_district(
     let current = standards_of(month)?;
     let mut lines: Vec<Line> = Vec::new();
     let mut first_paid: Vec<i64> = Vec::new();
+    let mut ended: Vec<(i64, Month)> = Vec::new();
     tx.query_each(
         &format!("SELECT id, program, id_number, region_code, members, counted_income_fen, supplement_fen, care_tier,
                 bank_code, start_month, first_paid_month, fixed_amount_fen, name, account_kind,
-                account_no, decided_on, end_month
+                account_no, decided_on, end_month, status
          FROM enrolment
          WHERE region_code >= $1 AND region_code < $2 AND start_month <= $3 AND {PAYABLE_STATUS}
            AND (end_month IS NULL OR end_month >= $3 OR first_paid_month IS NULL)
@@ -339,6 +343,14 @@ pub fn plan_district(
                 .transpose()
                 .map_err(|e| BenefitsError::Invalid(e.to_string()))?;
             let due = |mo: Month| end.is_none_or(|e| mo <= e);
+            // Its last month is paid by this cycle (or was, before): it ends now, so the person
+            // can be enrolled again later (a second temporary assistance, a new dibao decision).
+            if let Some(e) = end
+                && e <= month
+                && row.take::<String>(17)? == "active"
+            {
+                ended.push((enrolment_id, e));
+            }
             if already_paid.is_none() {
                 first_paid.push(enrolment_id);
                 let start = Month::parse(&row.take::<String>(9)?)
@@ -493,6 +505,7 @@ pub fn plan_district(
         district: district.to_owned(),
         lines,
         first_paid,
+        ended,
         already: false,
         outcome: out,
     }))
@@ -512,6 +525,7 @@ pub fn write_district(
         district,
         lines,
         first_paid,
+        ended,
         already,
         outcome: out,
     } = plan;
@@ -582,6 +596,19 @@ pub fn write_district(
             params![*id, m],
         )?;
     }
+    for (id, last) in &ended {
+        let changed = tx.execute(
+            "UPDATE enrolment SET status = 'stopped', updated_at = $2 WHERE id = $1 AND status = 'active'",
+            params![*id, now],
+        )?;
+        if changed == 1 {
+            tx.execute(
+                "INSERT INTO enrolment_event (enrolment_id, at, actor, from_status, to_status, effective_month, reason)
+                 VALUES ($1, $2, $3, 'active', 'stopped', $4, $5)",
+                params![*id, now, who.username, last.to_string(), format!("期满：末月 {last} 已发放")],
+            )?;
+        }
+    }
     let lines = out.lines() as i64;
     for (program, bank, count, total) in &totals {
         tx.execute(
@@ -608,6 +635,7 @@ pub fn write_district(
             detail: serde_json::json!({
                 "regular": out.regular, "arrears": out.arrears, "recoveries": out.recoveries,
                 "reissues": out.reissues, "price_subsidies": out.price_subsidies,
+                "enrolments_ended": ended.len(),
                 "not_payable": out.not_payable,
             }),
         },

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use minzheng_access::accounts::{self, NewAccount};
 use minzheng_access::{Principal, Role};
+use minzheng_benefits::BenefitsError;
 use minzheng_benefits::decisions::{self, Payout};
 use minzheng_benefits::enrolments::{self, NewEnrolment};
 use minzheng_benefits::payroll;
@@ -335,4 +336,76 @@ fn case_decided_on(
         )?
         .get(0)?;
     Ok(NaiveDate::parse_from_str(&d, "%Y-%m-%d").unwrap())
+}
+
+#[test]
+fn a_finished_enrolment_ends_so_the_person_can_be_enrolled_again() {
+    for t in minzheng_store::testing::databases("benefits_ended") {
+        let db = &t.db;
+        db.write(parameters::sync_seed).unwrap();
+        let who = city();
+        let orphan = NewEnrolment {
+            program: Program::OrphanDispersed,
+            id_number: IdNumber::generate(
+                "500103",
+                NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(),
+                81,
+            )
+            .unwrap(),
+            name: "儿童81".into(),
+            household_id: None,
+            region_code: RegionCode::parse("500103001003").unwrap(),
+            members: 1,
+            counted_income: Fen(0),
+            supplement: Fen(0),
+            care_tier: None,
+            bank_code: "CQRCB".into(),
+            account_kind: "ssc".into(),
+            account_no: "6230000000000081".into(),
+            start_month: Month::parse("2020-05").unwrap(),
+            end_month: Some(Month::parse("2020-06").unwrap()),
+            reason: "测试".into(),
+        };
+        let first = db.write(|tx| enrolments::enrol(tx, &who, &orphan)).unwrap();
+        // While it runs, the same person cannot be enrolled twice.
+        let again = orphan.clone();
+        assert!(db.write(|tx| enrolments::enrol(tx, &who, &again)).is_err());
+        for m in ["2020-05", "2020-06", "2020-07"] {
+            payroll::compute_month(db, &who, Month::parse(m).unwrap(), &mut |_, _, _| {}).unwrap();
+        }
+        assert_eq!(line(db, first, "2020-06").unwrap().1, 120_400);
+        assert_eq!(line(db, first, "2020-07"), None);
+        let (status, events): (String, i64) = db
+            .read(|tx| {
+                let s = tx
+                    .query_one("SELECT status FROM enrolment WHERE id = $1", params![first])?
+                    .get(0)?;
+                let n = tx
+                    .query_one(
+                        "SELECT COUNT(*) FROM enrolment_event WHERE enrolment_id = $1 AND reason LIKE '期满%'",
+                        params![first],
+                    )?
+                    .get(0)?;
+                Ok::<_, minzheng_store::StoreError>((s, n))
+            })
+            .unwrap();
+        assert_eq!((status.as_str(), events), ("stopped", 1), "{}", t.label);
+        // A new decision for the same child from 2020-09 is enrolled.
+        let renewed = NewEnrolment {
+            start_month: Month::parse("2020-09").unwrap(),
+            end_month: None,
+            ..orphan.clone()
+        };
+        db.write(|tx| enrolments::enrol(tx, &who, &renewed))
+            .unwrap();
+        // Price subsidy and temporary assistance are not enrolled by hand.
+        for program in [Program::PriceSubsidy, Program::TemporaryAssistance] {
+            let e = NewEnrolment {
+                program,
+                ..orphan.clone()
+            };
+            let r = db.write(|tx| enrolments::enrol(tx, &who, &e));
+            assert!(matches!(r, Err(BenefitsError::Invalid(_))), "{r:?}");
+        }
+    }
 }
