@@ -149,6 +149,72 @@ pub fn write_cycle<W: Write>(
     out: W,
 ) -> Result<(W, Exported), BenefitsError> {
     let c = cycle(tx, who, cycle_id)?;
+    write_cycles(tx, who, &[c], format, out)
+}
+
+/// Records that `who` exports a whole month (checking they may and that there is something to
+/// export), before any byte leaves.
+pub fn record_month_export(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    month: Month,
+    format: Format,
+) -> Result<Vec<Cycle>, BenefitsError> {
+    who.require(Action::BenefitsRead)?;
+    let cycles = payroll::cycles(tx, who, month)?;
+    if cycles.is_empty() {
+        return Err(BenefitsError::Invalid(format!(
+            "{month} 在您的辖区内尚未生成发放名册"
+        )));
+    }
+    audit::append(
+        tx,
+        &who.audit(),
+        AuditEntry {
+            action: "payroll.export",
+            record_type: "payroll_month",
+            record_id: month.to_string(),
+            subject_key: None,
+            before: None,
+            after: None,
+            detail: serde_json::json!({
+                "format": format.extension(),
+                "cycles": cycles.len(),
+                "lines": cycles.iter().map(|c| c.line_count).sum::<i64>(),
+                "unmasked": who.can(Action::PersonUnmask),
+            }),
+        },
+    )?;
+    Ok(cycles)
+}
+
+/// Writes every line of a month's cycles in the user's scope, district after district: the whole
+/// city's month is about 1.5 million lines, so the workbook goes on over several sheets (the CSV
+/// is one file).
+pub fn write_month<W: Write>(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    month: Month,
+    format: Format,
+    out: W,
+) -> Result<(W, Exported), BenefitsError> {
+    who.require(Action::BenefitsRead)?;
+    let cycles = payroll::cycles(tx, who, month)?;
+    write_cycles(tx, who, &cycles, format, out)
+}
+
+/// The month download's file name, e.g. `发放明细-2020-03.xlsx`.
+pub fn month_file_name(month: Month, format: Format) -> String {
+    format!("发放明细-{month}.{}", format.extension())
+}
+
+fn write_cycles<W: Write>(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    cycles: &[Cycle],
+    format: Format,
+    out: W,
+) -> Result<(W, Exported), BenefitsError> {
     let unmask = who.can(Action::PersonUnmask);
     let mut sink = match format {
         Format::Csv => Sink::Csv(CsvWriter::new(out, &HEADERS).map_err(io)?),
@@ -162,10 +228,11 @@ pub fn write_cycle<W: Write>(
     };
     // Program names looked up once per code, not per line.
     let mut programs: Vec<(String, &'static str)> = Vec::new();
-    tx.query_each(
+    for c in cycles {
+        tx.query_each(
         "SELECT id, program, id_number, region_code, bank_code, kind, for_month, amount_fen, explanation
          FROM payment WHERE cycle_id = $1 ORDER BY id",
-        params![cycle_id],
+        params![c.id],
         |mut row| -> Result<(), BenefitsError> {
             let id: i64 = row.take(0)?;
             let program: String = row.take(1)?;
@@ -206,10 +273,11 @@ pub fn write_cycle<W: Write>(
             Ok(())
         },
     )?;
+    }
     let out = match sink {
         Sink::Csv(w) => w.finish().map_err(io)?,
         Sink::Xlsx(mut w) => {
-            summary(tx, &c, &mut w)?;
+            summary(tx, cycles, &mut w)?;
             w.finish().map_err(io)?
         }
     };
@@ -309,12 +377,13 @@ pub fn totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<Vec<TotalRow>, BenefitsE
 
 fn summary<W: Write>(
     tx: &mut Tx<'_>,
-    cycle: &Cycle,
+    cycles: &[Cycle],
     w: &mut XlsxWriter<W>,
 ) -> Result<(), BenefitsError> {
     w.sheet(
         "汇总",
         &[
+            "区县",
             "项目",
             "银行",
             "控制笔数",
@@ -325,40 +394,45 @@ fn summary<W: Write>(
         ],
     )
     .map_err(io)?;
-    let rows = totals(tx, cycle)?;
-    let (mut count, mut sum) = (0, 0);
-    for t in &rows {
-        count += t.actual_count;
-        sum += t.actual_fen;
+    for cycle in cycles {
+        let rows = totals(tx, cycle)?;
+        let (mut count, mut sum) = (0, 0);
+        for t in &rows {
+            count += t.actual_count;
+            sum += t.actual_fen;
+            w.row(&[
+                Cell::Text(&cycle.district_code),
+                Cell::Text(&t.program_name),
+                Cell::Text(&t.bank_code),
+                Cell::Int(t.control_count),
+                Cell::Money(Fen(t.control_fen)),
+                Cell::Int(t.actual_count),
+                Cell::Money(Fen(t.actual_fen)),
+                Cell::Text(if t.agrees() { "相符" } else { "不符" }),
+            ])
+            .map_err(io)?;
+        }
+        let check = match payroll::check_totals(tx, cycle) {
+            Ok(()) => "相符".to_owned(),
+            Err(BenefitsError::Conflict(m)) => m,
+            Err(e) => return Err(e),
+        };
         w.row(&[
-            Cell::Text(&t.program_name),
-            Cell::Text(&t.bank_code),
-            Cell::Int(t.control_count),
-            Cell::Money(Fen(t.control_fen)),
-            Cell::Int(t.actual_count),
-            Cell::Money(Fen(t.actual_fen)),
-            Cell::Text(if t.agrees() { "相符" } else { "不符" }),
+            Cell::Text(&cycle.district_code),
+            Cell::Text("合计"),
+            Cell::Text(&format!(
+                "{} 月 {} · {}",
+                cycle.month,
+                cycle.district_code,
+                payroll::stage_name(&cycle.status)
+            )),
+            Cell::Int(cycle.line_count),
+            Cell::Money(Fen(cycle.total_fen)),
+            Cell::Int(count),
+            Cell::Money(Fen(sum)),
+            Cell::Text(&check),
         ])
         .map_err(io)?;
     }
-    let check = match payroll::check_totals(tx, cycle) {
-        Ok(()) => "相符".to_owned(),
-        Err(BenefitsError::Conflict(m)) => m,
-        Err(e) => return Err(e),
-    };
-    w.row(&[
-        Cell::Text("合计"),
-        Cell::Text(&format!(
-            "{} 月 {} · {}",
-            cycle.month,
-            cycle.district_code,
-            payroll::stage_name(&cycle.status)
-        )),
-        Cell::Int(cycle.line_count),
-        Cell::Money(Fen(cycle.total_fen)),
-        Cell::Int(count),
-        Cell::Money(Fen(sum)),
-        Cell::Text(&check),
-    ])
-    .map_err(io)
+    Ok(())
 }

@@ -578,5 +578,18 @@ fn release_return_worklist_and_close_over_http() {
             one::<String>(db, "SELECT status FROM payroll_cycle"),
             "closed"
         );
+
+        // The whole month in the user's scope: here the one cycle, its 3 lines after the header.
+        let month = city.get("/benefits/months/2020-06/export.csv");
+        assert_eq!(month.status, 200, "{}", month.text());
+        assert!(
+            month
+                .header("content-disposition")
+                .unwrap()
+                .contains("2020-06.csv")
+        );
+        assert_eq!(csv_rows(&month.body).len(), 4);
+        // Another district has nothing to export that month.
+        assert_eq!(other.get("/benefits/months/2020-06/export.csv").status, 400);
     }
 }

@@ -57,11 +57,12 @@ pub enum Command {
     },
     /// Lists failed payments waiting on the worklist (the account must be corrected).
     Worklist,
-    /// Exports every line of a cycle as Excel (`.xlsx`, split over sheets beyond 1,048,576 rows,
-    /// with a summary sheet of the control totals) or CSV, by the file name's extension.
+    /// Exports every line of a cycle, or of a whole month, as Excel (`.xlsx`, going on over
+    /// further sheets beyond 1,048,576 rows, with a summary sheet of the control totals) or CSV,
+    /// by the file name's extension.
     Export {
-        /// The cycle id.
-        cycle: i64,
+        /// The cycle id, or a month (YYYY-MM) for all its cycles.
+        cycle: String,
         /// The file written, e.g. 500103-2020-03.xlsx.
         #[arg(long)]
         out: std::path::PathBuf,
@@ -228,10 +229,20 @@ pub fn run(config: &Config, actor_name: Option<&str>, command: Command) -> Resul
             let partial = out.with_extension("partial");
             let file = std::fs::File::create(&partial)
                 .map_err(|e| format!("{}：{e}", partial.display()))?;
-            let written = db.write(|tx| {
-                export::record_export(tx, &system, cycle, format)?;
-                export::write_cycle(tx, &system, cycle, format, std::io::BufWriter::new(file))
-            });
+            let out_file = std::io::BufWriter::new(file);
+            let written = match cycle.parse::<i64>() {
+                Ok(id) => db.write(|tx| {
+                    export::record_export(tx, &system, id, format)?;
+                    export::write_cycle(tx, &system, id, format, out_file)
+                }),
+                Err(_) => {
+                    let month = parse_month(&cycle)?;
+                    db.write(|tx| {
+                        export::record_month_export(tx, &system, month, format)?;
+                        export::write_month(tx, &system, month, format, out_file)
+                    })
+                }
+            };
             let (mut w, done) = match written {
                 Ok(x) => x,
                 Err(e) => {

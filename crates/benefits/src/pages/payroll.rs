@@ -49,6 +49,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/benefits/enrolments/import", post(import_enrolments))
         .route("/benefits/cycles/{id}/export.csv", get(export_csv))
         .route("/benefits/cycles/{id}/export.xlsx", get(export_xlsx))
+        .route("/benefits/months/{month}/export.csv", get(month_csv))
+        .route("/benefits/months/{month}/export.xlsx", get(month_xlsx))
         .route("/benefits/enrolments", get(enrolments_page))
         .route("/benefits/enrolments/{id}", get(enrolment_page))
 }
@@ -774,7 +776,7 @@ async fn export_csv(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    download(state, staff.principal, id, Format::Csv).await
+    download(state, staff.principal, Scope::Cycle(id), Format::Csv).await
 }
 
 async fn export_xlsx(
@@ -782,7 +784,25 @@ async fn export_xlsx(
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    download(state, staff.principal, id, Format::Xlsx).await
+    download(state, staff.principal, Scope::Cycle(id), Format::Xlsx).await
+}
+
+async fn month_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(month): Path<String>,
+) -> Result<Response, WebError> {
+    let m = parse_month(&month)?;
+    download(state, staff.principal, Scope::Month(m), Format::Csv).await
+}
+
+async fn month_xlsx(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(month): Path<String>,
+) -> Result<Response, WebError> {
+    let m = parse_month(&month)?;
+    download(state, staff.principal, Scope::Month(m), Format::Xlsx).await
 }
 
 /// `attachment` with an ASCII fallback name and the real one per RFC 5987 (`filename*`).
@@ -811,15 +831,28 @@ fn content_disposition(name: &str) -> String {
 
 /// Checks and audits the export first (so a refusal is a normal error page), then streams the
 /// file from a blocking thread through a small channel: memory stays bounded whatever the size.
+/// What a download exports: one cycle, or a whole month in the user's scope.
+#[derive(Clone, Copy)]
+enum Scope {
+    Cycle(i64),
+    Month(Month),
+}
+
 async fn download(
     state: AppState,
     who: Principal,
-    id: i64,
+    what: Scope,
     format: Format,
 ) -> Result<Response, WebError> {
     let w = who.clone();
-    let cycle = state
-        .run(true, move |tx| export::record_export(tx, &w, id, format))
+    let name = state
+        .run(true, move |tx| match what {
+            Scope::Cycle(id) => {
+                export::record_export(tx, &w, id, format).map(|c| export::file_name(&c, format))
+            }
+            Scope::Month(m) => export::record_month_export(tx, &w, m, format)
+                .map(|_| export::month_file_name(m, format)),
+        })
         .await?;
     let (sender, body) = http_body_util::channel::Channel::<Bytes, io::Error>::new(4);
     let handle = tokio::runtime::Handle::current();
@@ -831,24 +864,24 @@ async fn download(
             buf: Vec::with_capacity(CHUNK),
             finished: false,
         };
-        let written = db.read(|tx| export::write_cycle(tx, &who, id, format, out));
+        let written = db.read(|tx| match what {
+            Scope::Cycle(id) => export::write_cycle(tx, &who, id, format, out),
+            Scope::Month(m) => export::write_month(tx, &who, m, format, out),
+        });
         match written {
             Ok((mut out, _)) => {
                 if let Err(e) = out.done() {
-                    tracing::warn!(cause = %e, cycle = id, "export download not completed");
+                    tracing::warn!(cause = %e, "export download not completed");
                 }
             }
             // The writer was dropped unfinished: the body is aborted, the client sees a failure.
-            Err(e) => tracing::error!(cause = %e, cycle = id, "export failed"),
+            Err(e) => tracing::error!(cause = %e, "export failed"),
         }
     });
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, format.content_type())
-        .header(
-            header::CONTENT_DISPOSITION,
-            content_disposition(&export::file_name(&cycle, format)),
-        )
+        .header(header::CONTENT_DISPOSITION, content_disposition(&name))
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::new(body))
         .map_err(|e| WebError::Internal(e.to_string()))
