@@ -98,10 +98,20 @@ pub(crate) fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
 }
 
 pub(crate) fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
+    status_mb("VmHWM:")
+}
+
+/// The resident set now, in MB.
+pub(crate) fn resident_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// A memory figure of this process from /proc/self/status (Linux), in MB; 0 elsewhere.
+fn status_mb(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
+        .find(|l| l.starts_with(field))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| kb / 1024.0)

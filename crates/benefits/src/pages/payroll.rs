@@ -34,10 +34,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/benefits", get(home))
         .route("/benefits/compute", post(compute))
         .route("/benefits/cycles/{id}", get(cycle_page))
-        .route("/benefits/cycles/{id}/approve", post(approve))
-        .route("/benefits/cycles/{id}/authorize", post(authorize))
         .route("/benefits/cycles/{id}/release", post(release))
-        .route("/benefits/cycles/{id}/close", post(close))
+        .route("/benefits/cycles/{id}/{step}", post(advance))
         .route("/benefits/bank-files/{id}", get(bank_file_download))
         .route(
             "/benefits/bank-files/{id}/return",
@@ -463,31 +461,20 @@ async fn step(
     }
 }
 
-async fn approve(
+/// `approve`, `authorize` or `close`: the steps that only move the cycle on.
+async fn advance(
     State(state): State<AppState>,
     auth: Auth,
     staff: Staff,
-    Path(id): Path<i64>,
+    Path((id, step_name)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
-    step(state, auth, staff.principal, id, "approved").await
-}
-
-async fn authorize(
-    State(state): State<AppState>,
-    auth: Auth,
-    staff: Staff,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    step(state, auth, staff.principal, id, "authorized").await
-}
-
-async fn close(
-    State(state): State<AppState>,
-    auth: Auth,
-    staff: Staff,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    step(state, auth, staff.principal, id, "closed").await
+    let to = match step_name.as_str() {
+        "approve" => "approved",
+        "authorize" => "authorized",
+        "close" => "closed",
+        _ => return Err(WebError::NotFound),
+    };
+    step(state, auth, staff.principal, id, to).await
 }
 
 // ---------------------------------------------------------------- bank files and returns
