@@ -279,13 +279,18 @@ pub fn plan_district(
             outcome: out,
         }));
     }
-    if tx
-        .query_opt(
-            "SELECT 1 FROM enrolment WHERE region_code >= $1 AND region_code < $2 LIMIT 1",
-            params![district, upper],
-        )?
-        .is_none()
-    {
+    // Nobody to pay in the district (no enrolment, no price-subsidy recipient): no cycle.
+    let anyone = |tx: &mut Tx<'_>, table: &str| -> Result<bool, BenefitsError> {
+        Ok(tx
+            .query_opt(
+                &format!(
+                    "SELECT 1 FROM {table} WHERE region_code >= $1 AND region_code < $2 LIMIT 1"
+                ),
+                params![district, upper],
+            )?
+            .is_some())
+    };
+    if !anyone(tx, "enrolment")? && !anyone(tx, "price_subsidy_recipient")? {
         return Ok(None);
     }
     let mut standards: HashMap<Month, Standards> = HashMap::new();
@@ -853,8 +858,9 @@ pub fn stage_name(code: &str) -> &'static str {
 }
 
 /// Reissue lines: payments the bank returned as failed, to be paid again (at once for a failure
-/// the bank may retry, after the account is corrected for one on the worklist), to the
-/// enrolment's account of today. A payment for a month after a recorded death or move-out is not
+/// the bank may retry, after the account is corrected for one on the worklist), to the account of
+/// today: the enrolment's, or for a price subsidy paid to an imported recipient (a negative
+/// `enrolment_id`), the recipient row's. A payment for a month after a recorded death or move-out is not
 /// reissued.
 fn reissue_lines(
     tx: &mut Tx<'_>,
@@ -865,10 +871,13 @@ fn reissue_lines(
 ) -> Result<(), BenefitsError> {
     let rows = tx.query(
         "SELECT p.id, p.enrolment_id, p.program, p.id_number, p.region_code, p.for_month, p.amount_fen,
-                e.bank_code, e.name, e.account_kind, e.account_no, f.reason
+                COALESCE(e.bank_code, r.bank_code, p.bank_code), COALESCE(e.name, r.name, p.payee_name),
+                COALESCE(e.account_kind, r.account_kind, p.account_kind),
+                COALESCE(e.account_no, r.account_no, p.account_no), f.reason
          FROM payment_result f
          JOIN payment p ON p.id = f.payment_id
-         JOIN enrolment e ON e.id = p.enrolment_id
+         LEFT JOIN enrolment e ON e.id = p.enrolment_id
+         LEFT JOIN price_subsidy_recipient r ON r.id = -p.enrolment_id
          WHERE f.outcome = 'failed'
            AND (f.follow_up = 'next_cycle' OR f.resolved_at IS NOT NULL)
            AND p.region_code >= $1 AND p.region_code < $2

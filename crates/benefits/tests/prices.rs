@@ -672,3 +672,79 @@ fn the_subsidy_joins_the_next_cycle_once() {
         assert!(record(db, "2019-11", "4.5", "19.1", "4.7").is_err());
     }
 }
+
+#[test]
+fn a_failed_subsidy_to_an_imported_recipient_is_reissued_to_their_account() {
+    for t in minzheng_store::testing::databases("prices_reissue") {
+        let db = &t.db;
+        setup(db);
+        let csv = format!(
+            "unemployment_insurance,{},失业丙,{YUZHONG},ICBC,bank,6222000011115555,2019-06,\n",
+            id(51).as_str()
+        );
+        db.write(|tx| prices::import_recipients(tx, &city(), &csv))
+            .unwrap();
+        record(db, "2019-11", "4.5", "19.1", "4.6").unwrap();
+        let compute = |m: &str| {
+            minzheng_benefits::payroll::compute_month(db, &city(), month(m), &mut |_, _, _| {})
+                .unwrap()
+        };
+        compute("2019-12");
+        let cycle = db
+            .read(|tx| minzheng_benefits::payroll::cycles(tx, &city(), month("2019-12")))
+            .unwrap()
+            .remove(0);
+        let district = who(Role::DistrictAdmin, "500103", "yz");
+        db.write(|tx| minzheng_benefits::payroll::advance(tx, &district, cycle.id, "approved"))
+            .unwrap();
+        db.write(|tx| minzheng_benefits::payroll::advance(tx, &city(), cycle.id, "authorized"))
+            .unwrap();
+        let release = db
+            .write(|tx| minzheng_benefits::bank::release(tx, &city(), cycle.id))
+            .unwrap();
+        assert_eq!(release.files.len(), 1, "{}", t.label);
+        let mut issued = Vec::new();
+        db.read(|tx| {
+            minzheng_benefits::bank::write_file(tx, &city(), release.files[0].id, &mut issued)
+        })
+        .unwrap();
+        // The bank was busy: the one line failed with a code it will retry.
+        let text = String::from_utf8(issued).unwrap();
+        let mut lines = text.lines();
+        let answer = format!(
+            "{}\r\n{},F,2001,系统繁忙\r\n",
+            lines.next().unwrap(),
+            lines.next().unwrap()
+        );
+        db.write(|tx| {
+            minzheng_benefits::bank::import_return(
+                tx,
+                &city(),
+                release.files[0].id,
+                answer.as_bytes(),
+            )
+        })
+        .unwrap();
+        compute("2020-01");
+        let reissued: Vec<(String, String, i64, String)> = db
+            .read(|tx| {
+                tx.query(
+                    "SELECT program, for_month, amount_fen, account_no FROM payment WHERE kind = 'reissue'",
+                    params![],
+                )?
+                .iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .collect::<Result<Vec<_>, minzheng_store::StoreError>>()
+            })
+            .unwrap();
+        assert_eq!(
+            reissued,
+            vec![(
+                "price_subsidy".to_owned(),
+                "2019-11".to_owned(),
+                2_300,
+                "6222000011115555".to_owned()
+            )]
+        );
+    }
+}
