@@ -3,6 +3,10 @@
 //! worklist until the account is corrected), reconciled and closed; and return files refused
 //! whole, line by line, with nothing applied.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
 use minzheng_access::{Principal, Role};
 use minzheng_benefits::bank::{self, BankFile};
@@ -12,26 +16,8 @@ use minzheng_benefits::programs::Program;
 use minzheng_benefits::{BenefitsError, LineProblem};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
-use minzheng_kernel::month::Month;
 use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
-
-fn who(role: Role, scope: &str, name: &str) -> Principal {
-    Principal {
-        account_id: 1,
-        username: name.into(),
-        display_name: name.into(),
-        role,
-        scope_code: scope.into(),
-        unit_id: None,
-        address: None,
-        request_id: None,
-    }
-}
-
-fn city() -> Principal {
-    who(Role::CityAdmin, "50", "city")
-}
 
 fn district() -> Principal {
     who(Role::DistrictAdmin, "500103", "yuzhong-admin")
@@ -40,12 +26,6 @@ fn district() -> Principal {
 fn id(seq: u16) -> IdNumber {
     IdNumber::generate("500103", NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq).unwrap()
 }
-
-fn month(s: &str) -> Month {
-    Month::parse(s).unwrap()
-}
-
-const YUZHONG: &str = "500103001003";
 
 fn person(seq: u16, name: &str, bank: &str, kind: &str) -> NewEnrolment {
     NewEnrolment {

@@ -4,8 +4,11 @@
 //! after a standard change; a retry enrols nothing twice; the first-month proration is a
 //! parameter; and a standard given twice for the same date is refused.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
-use minzheng_access::accounts::{self, NewAccount};
 use minzheng_access::{Principal, Role};
 use minzheng_benefits::BenefitsError;
 use minzheng_benefits::decisions::{self, Payout};
@@ -20,33 +23,6 @@ use minzheng_kernel::region::RegionCode;
 use minzheng_reference::parameters::{self, NewParameter};
 use minzheng_store::{Db, params};
 
-fn staff(db: &Db, username: &str, role: Role, scope: &str) {
-    let new = NewAccount {
-        username: username.into(),
-        display_name: username.into(),
-        role,
-        scope: scope.into(),
-        unit_id: None,
-        password: "Minzheng-2026".into(),
-        phone: None,
-    };
-    db.write(|tx| accounts::create(tx, &Principal::system("test"), &new))
-        .unwrap();
-}
-
-fn city() -> Principal {
-    Principal {
-        account_id: 1,
-        username: "city".into(),
-        display_name: "city".into(),
-        role: Role::CityAdmin,
-        scope_code: "50".into(),
-        unit_id: None,
-        address: None,
-        request_id: None,
-    }
-}
-
 fn payout(seq: i64) -> Payout {
     Payout {
         bank_code: "CQRCB".into(),
@@ -58,18 +34,18 @@ fn payout(seq: i64) -> Payout {
 
 fn setup(db: &Db) {
     db.write(parameters::sync_seed).unwrap();
-    staff(db, "yuzhong-street", Role::StreetOfficer, "500103001");
-    staff(db, "yuzhong-reviewer", Role::DistrictReviewer, "500103");
-    staff(db, "shapingba-street", Role::StreetOfficer, "500106001");
-    staff(db, "shapingba-reviewer", Role::DistrictReviewer, "500106");
-    staff(db, "jiefangbei-street", Role::StreetOfficer, "500103003");
-    staff(
+    account(db, "yuzhong-street", Role::StreetOfficer, "500103001");
+    account(db, "yuzhong-reviewer", Role::DistrictReviewer, "500103");
+    account(db, "shapingba-street", Role::StreetOfficer, "500106001");
+    account(db, "shapingba-reviewer", Role::DistrictReviewer, "500106");
+    account(db, "jiefangbei-street", Role::StreetOfficer, "500103003");
+    account(
         db,
         "yuzhong-community",
         Role::CommunityWorker,
         "500103001003",
     );
-    staff(
+    account(
         db,
         "shapingba-community",
         Role::CommunityWorker,

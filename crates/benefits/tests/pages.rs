@@ -3,8 +3,11 @@
 //! district sees nothing, the city authorizes, both downloads carry exactly the cycle's lines and
 //! sum, the enrolments are found masked, and a tampered line shows the control-total error.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
-use minzheng_access::accounts::{self, NewAccount};
 use minzheng_access::{Principal, Role};
 use minzheng_benefits::BenefitsError;
 use minzheng_benefits::enrolments::{self, NewEnrolment};
@@ -16,29 +19,6 @@ use minzheng_kernel::region::RegionCode;
 use minzheng_kernel::sheet::unzip;
 use minzheng_store::{Db, params};
 use minzheng_web::testing::{Browser, TestServer};
-
-const PASSWORD: &str = "Minzheng-2026";
-/// 渝中区 七星岗街道 华一坡社区 (urban).
-const YUZHONG: &str = "500103001003";
-
-fn account(db: &Db, username: &str, role: Role, scope: &str) {
-    db.write(|tx| {
-        accounts::create(
-            tx,
-            &Principal::system("test"),
-            &NewAccount {
-                username: username.into(),
-                display_name: format!("{username}测试"),
-                role,
-                scope: scope.into(),
-                unit_id: None,
-                password: PASSWORD.into(),
-                phone: None,
-            },
-        )
-    })
-    .unwrap();
-}
 
 fn new(program: Program, seq: u16) -> NewEnrolment {
     NewEnrolment {

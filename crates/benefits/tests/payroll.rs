@@ -1,6 +1,10 @@
 //! The payroll on both backends: exact amounts, a standard change mid-year, arrears, idempotent
 //! recompute, death → stop and recovery, control totals at every step, scope.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
 use minzheng_access::{Principal, Role};
 use minzheng_benefits::BenefitsError;
@@ -9,33 +13,11 @@ use minzheng_benefits::payroll::{self, MonthOutcome};
 use minzheng_benefits::programs::{CareTier, Program};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
-use minzheng_kernel::month::Month;
 use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 
-fn who(role: Role, scope: &str, name: &str) -> Principal {
-    Principal {
-        account_id: 1,
-        username: name.into(),
-        display_name: name.into(),
-        role,
-        scope_code: scope.into(),
-        unit_id: None,
-        address: None,
-        request_id: None,
-    }
-}
-
-fn city() -> Principal {
-    who(Role::CityAdmin, "50", "city")
-}
-
 fn id(seq: u16) -> IdNumber {
     IdNumber::generate("500103", NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq).unwrap()
-}
-
-fn month(s: &str) -> Month {
-    Month::parse(s).unwrap()
 }
 
 fn new(program: Program, seq: u16, community: &str, start: &str) -> NewEnrolment {
@@ -80,7 +62,6 @@ fn amounts(db: &Db, id_number: &IdNumber) -> Vec<(String, String, i64)> {
 }
 
 /// 渝中区 七星岗街道 华一坡社区 (urban) and a 沙坪坝区 community.
-const YUZHONG: &str = "500103001003";
 
 #[test]
 fn amounts_standard_change_arrears_and_idempotent_recompute() {

@@ -3,8 +3,12 @@
 //! tekun, orphans, imported recipients; disability-only people excluded; one subsidy per person),
 //! indices final once paid, an all-or-nothing recipients import, and the page over HTTP.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
-use minzheng_access::{Principal, Role};
+use minzheng_access::Role;
 use minzheng_benefits::BenefitsError;
 use minzheng_benefits::enrolments::{self, NewEnrolment};
 use minzheng_benefits::prices::{self, PriceIndex, PriceLine, Recorded};
@@ -17,29 +21,8 @@ use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 use minzheng_web::testing::{Browser, TestServer};
 
-fn who(role: Role, scope: &str, name: &str) -> Principal {
-    Principal {
-        account_id: 1,
-        username: name.into(),
-        display_name: name.into(),
-        role,
-        scope_code: scope.into(),
-        unit_id: None,
-        address: None,
-        request_id: None,
-    }
-}
-
-fn city() -> Principal {
-    who(Role::CityAdmin, "50", "city")
-}
-
 fn id(seq: u16) -> IdNumber {
     IdNumber::generate("500103", NaiveDate::from_ymd_opt(1960, 1, 1).unwrap(), seq).unwrap()
-}
-
-fn month(s: &str) -> Month {
-    Month::parse(s).unwrap()
 }
 
 fn index(cpi: i64, food: i64, scpi: Option<i64>) -> PriceIndex {
@@ -49,10 +32,6 @@ fn index(cpi: i64, food: i64, scpi: Option<i64>) -> PriceIndex {
         scpi_yoy_bp: scpi,
     }
 }
-
-/// 渝中区 七星岗街道 华一坡社区 and a 沙坪坝区 community.
-const YUZHONG: &str = "500103001003";
-const SHAPINGBA: &str = "500106001001";
 
 fn new(program: Program, seq: u16, community: &str) -> NewEnrolment {
     NewEnrolment {
@@ -499,27 +478,6 @@ fn a_bad_import_line_is_named_and_nothing_is_imported() {
             t.label
         );
     }
-}
-
-const PASSWORD: &str = "Minzheng-2026";
-
-fn account(db: &Db, username: &str, role: Role, scope: &str) {
-    db.write(|tx| {
-        minzheng_access::accounts::create(
-            tx,
-            &Principal::system("test"),
-            &minzheng_access::accounts::NewAccount {
-                username: username.into(),
-                display_name: format!("{username}测试"),
-                role,
-                scope: scope.into(),
-                unit_id: None,
-                password: PASSWORD.into(),
-                phone: None,
-            },
-        )
-    })
-    .unwrap();
 }
 
 #[test]

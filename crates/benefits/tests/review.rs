@@ -3,6 +3,10 @@
 //! that changes the next month's payment and not the computed one, a stop refused without a
 //! written reason, and the phase-out period (渐退期) in force from 2021-07 but not before.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
 use minzheng_access::{Principal, Role};
 use minzheng_benefits::BenefitsError;
@@ -12,26 +16,8 @@ use minzheng_benefits::programs::Program;
 use minzheng_benefits::review::{self, Category, Figures, Finding, Outcome};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
-use minzheng_kernel::month::Month;
 use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
-
-fn who(role: Role, scope: &str, name: &str) -> Principal {
-    Principal {
-        account_id: 1,
-        username: name.into(),
-        display_name: name.into(),
-        role,
-        scope_code: scope.into(),
-        unit_id: None,
-        address: None,
-        request_id: None,
-    }
-}
-
-fn city() -> Principal {
-    who(Role::CityAdmin, "50", "city")
-}
 
 /// The district office of 渝中区: enrols, reviews.
 fn district() -> Principal {
@@ -40,10 +26,6 @@ fn district() -> Principal {
 
 fn id(seq: u16) -> IdNumber {
     IdNumber::generate("500103", NaiveDate::from_ymd_opt(1960, 1, 1).unwrap(), seq).unwrap()
-}
-
-fn month(s: &str) -> Month {
-    Month::parse(s).unwrap()
 }
 
 /// 渝中区 七星岗街道 华一坡社区 (urban), and a village code under the same street (rural: the
@@ -603,7 +585,6 @@ fn before_2021_07_there_is_no_phase_out() {
 fn review_pages_schedule_refuse_and_record() {
     use minzheng_access::accounts::{self, NewAccount};
     use minzheng_web::testing::{Browser, TestServer};
-    const PASSWORD: &str = "Minzheng-2026";
     for t in minzheng_store::testing::databases("review_http") {
         let db = &t.db;
         setup(db);

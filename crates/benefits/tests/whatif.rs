@@ -2,8 +2,12 @@
 //! lowering a standard, the what-if equal to a real recompute once the parameter row exists, scope,
 //! and nothing written.
 
+mod common;
+
+use common::*;
+
 use chrono::NaiveDate;
-use minzheng_access::{Principal, Role};
+use minzheng_access::Role;
 use minzheng_benefits::BenefitsError;
 use minzheng_benefits::enrolments::{self, NewEnrolment};
 use minzheng_benefits::payroll;
@@ -11,40 +15,14 @@ use minzheng_benefits::programs::{CareTier, Program};
 use minzheng_benefits::whatif::{self, Change, Figures, Outcome, Proposal};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
-use minzheng_kernel::month::Month;
 use minzheng_kernel::params::Confidence;
 use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 use std::collections::BTreeMap;
 
-fn who(role: Role, scope: &str, name: &str) -> Principal {
-    Principal {
-        account_id: 1,
-        username: name.into(),
-        display_name: name.into(),
-        role,
-        scope_code: scope.into(),
-        unit_id: None,
-        address: None,
-        request_id: None,
-    }
-}
-
-fn city() -> Principal {
-    who(Role::CityAdmin, "50", "city")
-}
-
 fn id(district: &str, seq: u16) -> IdNumber {
     IdNumber::generate(district, NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq).unwrap()
 }
-
-fn month(s: &str) -> Month {
-    Month::parse(s).unwrap()
-}
-
-/// 渝中区 七星岗街道 华一坡社区 (urban) and a 沙坪坝区 community.
-const YUZHONG: &str = "500103001003";
-const SHAPINGBA: &str = "500106001001";
 
 fn new(program: Program, seq: u16, community: &str, start: &str) -> NewEnrolment {
     NewEnrolment {
@@ -351,25 +329,6 @@ fn refused_proposals_say_why() {
     assert!(e.to_string().contains("测算月份"), "{e}");
     let e = whatif::parse_change("nope", "620", "2020-07", None).unwrap_err();
     assert!(e.to_string().contains("nope"), "{e}");
-}
-
-fn account(db: &Db, username: &str, role: Role, scope: &str) {
-    db.write(|tx| {
-        minzheng_access::accounts::create(
-            tx,
-            &Principal::system("test"),
-            &minzheng_access::accounts::NewAccount {
-                username: username.into(),
-                display_name: format!("{username}测试"),
-                role,
-                scope: scope.into(),
-                unit_id: None,
-                password: "Minzheng-2026".into(),
-                phone: None,
-            },
-        )
-    })
-    .unwrap();
 }
 
 #[test]

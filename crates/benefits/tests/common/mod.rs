@@ -1,0 +1,58 @@
+//! What every test of the area needs: principals without accounts, staff accounts to sign in
+//! with, months and the communities the tests enrol in.
+#![allow(dead_code)]
+
+use minzheng_access::{Principal, Role};
+use minzheng_kernel::month::Month;
+use minzheng_store::Db;
+
+/// The password of every test account.
+pub const PASSWORD: &str = "Minzheng-2026";
+/// 渝中区 七星岗街道 华一坡社区 (urban).
+pub const YUZHONG: &str = "500103001003";
+/// A community of 沙坪坝区.
+pub const SHAPINGBA: &str = "500106001001";
+
+/// A principal of `role` over `scope`, for calling the services directly.
+pub fn who(role: Role, scope: &str, name: &str) -> Principal {
+    Principal {
+        account_id: 1,
+        username: name.into(),
+        display_name: name.into(),
+        role,
+        scope_code: scope.into(),
+        unit_id: None,
+        address: None,
+        request_id: None,
+    }
+}
+
+/// The city administrator.
+pub fn city() -> Principal {
+    who(Role::CityAdmin, "50", "city")
+}
+
+/// A month from its text.
+pub fn month(s: &str) -> Month {
+    Month::parse(s).unwrap()
+}
+
+/// A staff account to sign in with (password [`PASSWORD`]).
+pub fn account(db: &Db, username: &str, role: Role, scope: &str) {
+    db.write(|tx| {
+        minzheng_access::accounts::create(
+            tx,
+            &Principal::system("test"),
+            &minzheng_access::accounts::NewAccount {
+                username: username.into(),
+                display_name: format!("{username}测试"),
+                role,
+                scope: scope.into(),
+                unit_id: None,
+                password: PASSWORD.into(),
+                phone: None,
+            },
+        )
+    })
+    .unwrap();
+}
