@@ -80,21 +80,10 @@ pub fn kind_name(kind: &str) -> &'static str {
 /// district cannot be told apart from one that does not exist.
 pub fn cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, BenefitsError> {
     who.require(Action::BenefitsRead)?;
-    let month: Option<String> = tx
-        .query_opt(
-            "SELECT month FROM payroll_cycle WHERE id = $1",
-            params![cycle_id],
-        )?
-        .map(|r| r.get(0))
-        .transpose()?;
-    let Some(month) = month else {
-        return Err(AccessError::NotFound.into());
-    };
-    let month = Month::parse(&month).map_err(|e| BenefitsError::Invalid(e.to_string()))?;
-    payroll::cycles(tx, who, month)?
-        .into_iter()
-        .find(|c| c.id == cycle_id)
-        .ok_or_else(|| AccessError::NotFound.into())
+    payroll::load_cycle(tx, who, cycle_id).map_err(|e| match e {
+        BenefitsError::Invalid(_) => AccessError::NotFound.into(),
+        e => e,
+    })
 }
 
 /// The download's file name, e.g. `发放明细-500103-2020-03.xlsx`.

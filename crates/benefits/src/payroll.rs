@@ -665,30 +665,40 @@ pub struct Cycle {
     pub total_fen: i64,
 }
 
+const CYCLE_COLUMNS: &str = "id, month, district_code, status, line_count, total_fen";
+
+fn cycle_of(r: &minzheng_store::Row) -> Result<Cycle, BenefitsError> {
+    Ok(Cycle {
+        id: r.get(0)?,
+        month: r.get(1)?,
+        district_code: r.get(2)?,
+        status: r.get(3)?,
+        line_count: r.get(4)?,
+        total_fen: r.get(5)?,
+    })
+}
+
+/// Whether the principal's region scope reaches the district (a city or district scope holds
+/// it; a street or community scope inside it reaches it too, for reading).
+fn reaches(who: &Principal, district: &str) -> bool {
+    let scope = who.scope();
+    scope.contains(&format!("{district}000000"))
+        || scope.as_prefixes().iter().any(|p| p.starts_with(district))
+}
+
 /// The cycles of a month within the principal's scope.
 pub fn cycles(tx: &mut Tx<'_>, who: &Principal, month: Month) -> Result<Vec<Cycle>, BenefitsError> {
     who.require(Action::BenefitsRead)?;
     let rows = tx.query(
-        "SELECT id, month, district_code, status, line_count, total_fen FROM payroll_cycle WHERE month = $1 ORDER BY district_code",
+        &format!(
+            "SELECT {CYCLE_COLUMNS} FROM payroll_cycle WHERE month = $1 ORDER BY district_code"
+        ),
         params![month.to_string()],
     )?;
-    let scope = who.scope();
     let mut out = Vec::new();
-    for r in rows {
-        let c = Cycle {
-            id: r.get(0)?,
-            month: r.get(1)?,
-            district_code: r.get(2)?,
-            status: r.get(3)?,
-            line_count: r.get(4)?,
-            total_fen: r.get(5)?,
-        };
-        if scope.contains(&format!("{}000000", c.district_code))
-            || scope
-                .as_prefixes()
-                .iter()
-                .any(|p| p.starts_with(&c.district_code))
-        {
+    for r in &rows {
+        let c = cycle_of(r)?;
+        if reaches(who, &c.district_code) {
             out.push(c);
         }
     }
@@ -742,32 +752,19 @@ pub fn check_totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<(), BenefitsError>
     Ok(())
 }
 
-/// A cycle by id, refused as unknown outside the principal's scope.
+/// A cycle by id, refused as unknown outside the principal's scope (so a cycle of another
+/// district cannot be told apart from one that does not exist).
 pub fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, BenefitsError> {
+    let unknown = || BenefitsError::Invalid(format!("没有编号为 {cycle_id} 的发放名册"));
     let r = tx
         .query_opt(
-            "SELECT id, month, district_code, status, line_count, total_fen FROM payroll_cycle WHERE id = $1",
+            &format!("SELECT {CYCLE_COLUMNS} FROM payroll_cycle WHERE id = $1"),
             params![cycle_id],
         )?
-        .ok_or_else(|| BenefitsError::Invalid(format!("没有编号为 {cycle_id} 的发放名册")))?;
-    let c = Cycle {
-        id: r.get(0)?,
-        month: r.get(1)?,
-        district_code: r.get(2)?,
-        status: r.get(3)?,
-        line_count: r.get(4)?,
-        total_fen: r.get(5)?,
-    };
-    let scope = who.scope();
-    if !(scope.contains(&format!("{}000000", c.district_code))
-        || scope
-            .as_prefixes()
-            .iter()
-            .any(|p| p.starts_with(&c.district_code)))
-    {
-        return Err(BenefitsError::Invalid(format!(
-            "没有编号为 {cycle_id} 的发放名册"
-        )));
+        .ok_or_else(unknown)?;
+    let c = cycle_of(&r)?;
+    if !reaches(who, &c.district_code) {
+        return Err(unknown());
     }
     Ok(c)
 }
