@@ -66,11 +66,42 @@ pub fn enqueue(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AccessError> {
+    insert(tx, ctx, channel, recipient, subject, body, false, now)
+}
+
+/// Queues a message whose text is a secret (a one-time code): once a gateway has delivered it, its
+/// text is replaced by [`REDACTED_BODY`], so the outbox never keeps codes in clear.
+pub fn enqueue_secret(
+    tx: &mut Tx<'_>,
+    ctx: &AuditContext,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AccessError> {
+    insert(tx, ctx, channel, recipient, subject, body, true, now)
+}
+
+/// What a delivered secret message's text becomes.
+pub const REDACTED_BODY: &str = "（内容含验证码，已送达，不再保留）";
+
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    tx: &mut Tx<'_>,
+    ctx: &AuditContext,
+    channel: Channel,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    redact: bool,
+    now: DateTime<Utc>,
+) -> Result<i64, AccessError> {
     let id: i64 = tx
         .query_one(
-            "INSERT INTO notification (channel, recipient, subject, body, status, attempts, next_attempt_at, created_at)
-             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5) RETURNING id",
-            params![channel.id(), recipient, subject, body, now_text(now)],
+            "INSERT INTO notification (channel, recipient, subject, body, status, attempts, next_attempt_at, created_at, redact_after_delivery)
+             VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5, $6) RETURNING id",
+            params![channel.id(), recipient, subject, body, now_text(now), redact],
         )?
         .get(0)?;
     audit::append(
@@ -95,6 +126,11 @@ pub trait Sender: Send + Sync {
     fn name(&self) -> &'static str;
     /// Delivers one message, or says why not.
     fn send(&self, message: &Message) -> Result<(), String>;
+    /// Whether delivered messages are read from the outbox itself (the development inbox), so
+    /// their text must stay; a real gateway has them, and secrets are then removed.
+    fn is_development_inbox(&self) -> bool {
+        false
+    }
 }
 
 /// The built-in sender: writes each message to the log; the development inbox page lists them.
@@ -109,6 +145,10 @@ impl Sender for LogSender {
     fn send(&self, m: &Message) -> Result<(), String> {
         tracing::info!(id = m.id, channel = %m.channel, recipient = %minzheng_kernel::mask::phone(&m.recipient), subject = %m.subject, "message delivered to the development inbox");
         Ok(())
+    }
+
+    fn is_development_inbox(&self) -> bool {
+        true
     }
 }
 
@@ -248,8 +288,10 @@ pub fn deliver_due(
             match &result {
                 Ok(()) => tx.execute(
                     "UPDATE notification SET status = 'sent', attempts = attempts + 1, sent_at = $1, sent_via = $2,
-                        claimed_by = NULL, claimed_until = NULL, last_error = NULL WHERE id = $3 AND claimed_by = $4",
-                    params![now_text(now), sender.name(), m.id, worker],
+                        claimed_by = NULL, claimed_until = NULL, last_error = NULL,
+                        body = CASE WHEN redact_after_delivery AND $5 THEN $6 ELSE body END
+                     WHERE id = $3 AND claimed_by = $4",
+                    params![now_text(now), sender.name(), m.id, worker, !sender.is_development_inbox(), REDACTED_BODY],
                 )?,
                 Err(e) => tx.execute(
                     "UPDATE notification SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,

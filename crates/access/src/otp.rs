@@ -15,6 +15,10 @@ pub const CODE_VALIDITY: Duration = Duration::minutes(5);
 pub const RESEND_AFTER: Duration = Duration::seconds(60);
 /// Codes one address may request per hour.
 pub const ADDRESS_HOURLY_LIMIT: i64 = 10;
+/// Codes one phone may receive per day (each one is a paid text message to a real person).
+pub const PHONE_DAILY_LIMIT: i64 = 10;
+/// Codes one address may request per day.
+pub const ADDRESS_DAILY_LIMIT: i64 = 30;
 /// Wrong tries allowed per code.
 pub const MAX_TRIES: i64 = 5;
 
@@ -71,7 +75,32 @@ pub fn request_code(
         )?
         .get(0)?;
     if from_address >= ADDRESS_HOURLY_LIMIT {
-        return Err(AccessError::TooManyAttempts);
+        return Err(AccessError::BadCode(
+            "获取验证码过于频繁，请 1 小时后再试".into(),
+        ));
+    }
+    let day = now_text(now - Duration::hours(24));
+    let to_phone: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM one_time_code WHERE phone = $1 AND created_at > $2",
+            params![phone, day],
+        )?
+        .get(0)?;
+    if to_phone >= PHONE_DAILY_LIMIT {
+        return Err(AccessError::BadCode(format!(
+            "该手机号 24 小时内已获取 {PHONE_DAILY_LIMIT} 次验证码，请明天再试"
+        )));
+    }
+    let from_address_today: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM one_time_code WHERE address = $1 AND created_at > $2",
+            params![address, day],
+        )?
+        .get(0)?;
+    if from_address_today >= ADDRESS_DAILY_LIMIT {
+        return Err(AccessError::BadCode(
+            "本网络 24 小时内获取验证码次数过多，请明天再试".into(),
+        ));
     }
     let code = six_digits()?;
     let id: i64 = tx
@@ -87,7 +116,7 @@ pub fn request_code(
         address: Some(address.into()),
         request_id: None,
     };
-    notify::enqueue(
+    notify::enqueue_secret(
         tx,
         &ctx,
         notify::Channel::Sms,
@@ -138,7 +167,7 @@ pub fn sign_in_with_code(
         params![id],
     )?;
     let existing = tx.query_opt(
-        "SELECT id, disabled FROM account WHERE phone = $1",
+        "SELECT id, disabled FROM account WHERE phone = $1 AND role = 'citizen'",
         params![phone],
     )?;
     let ctx = AuditContext {

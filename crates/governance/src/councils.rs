@@ -225,7 +225,7 @@ pub fn create_meeting(
     for n in &names {
         let r = tx
             .query_opt(
-                "SELECT id, display_name, role FROM account WHERE (username = $1 OR phone = $1) AND disabled = FALSE",
+                "SELECT id, display_name, role FROM account WHERE (username = $1 OR (phone = $1 AND role = 'citizen')) AND disabled = FALSE",
                 params![n],
             )?
             .ok_or_else(|| invalid(format!("参会人员“{n}”不是平台账户")))?;

@@ -41,7 +41,10 @@ fn citizen(tx: &mut Tx<'_>, phone: &str, name: &str) -> Result<Principal, Govern
     minzheng_access::otp::sign_in_with_code(tx, phone, &code, "demo", now, &policy)?
         .map_err(GovernanceError::Access)?;
     let id: i64 = tx
-        .query_one("SELECT id FROM account WHERE phone = $1", params![phone])?
+        .query_one(
+            "SELECT id FROM account WHERE phone = $1 AND role = 'citizen'",
+            params![phone],
+        )?
         .get(0)?;
     Ok(Principal {
         account_id: id,
