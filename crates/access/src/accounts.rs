@@ -97,7 +97,9 @@ fn validate_username(u: &str) -> Result<(), AccessError> {
 /// Checks that `actor` may administer an account of `role` in `scope`.
 fn check_reach(actor: &Principal, role: Role, scope: &str) -> Result<(), AccessError> {
     actor.require(Action::AccountManage)?;
-    if !actor.role.may_administer(role) {
+    // The command line acts as the system and may manage every staff role, auditors included.
+    let system_reach = actor.is_system() && role != Role::Citizen;
+    if !(actor.role.may_administer(role) || system_reach) {
         return Err(AccessError::Forbidden(format!(
             "创建或管理“{}”账户",
             role.name_zh()
@@ -174,7 +176,7 @@ pub fn create(
         )
         .map_err(|e| {
             if e.is_unique_violation() {
-                AccessError::Invalid(format!("用户名 {username} 或手机号已被使用"))
+                AccessError::Invalid(format!("用户名 {username} 已被使用"))
             } else {
                 e.into()
             }
@@ -291,10 +293,11 @@ pub fn list(
         extra.push_str(&format!(" AND role = ${}", values.len()));
     }
     if let Some(text) = filter.text.as_ref().filter(|t| !t.trim().is_empty()) {
-        values.push(Value::Text(format!("%{}%", text.trim())));
+        values.push(Value::Text(minzheng_store::like_contains(text.trim())));
         extra.push_str(&format!(
-            " AND (username LIKE ${0} OR display_name LIKE ${0})",
-            values.len()
+            " AND (username LIKE ${0} {1} OR display_name LIKE ${0} {1})",
+            values.len(),
+            minzheng_store::LIKE_ESCAPE
         ));
     }
     let (sql, values) = scoped_query(viewer, &extra, values);
@@ -382,11 +385,12 @@ pub fn reset_password(
     id: i64,
     new_password: &str,
 ) -> Result<(), AccessError> {
-    let target = if id == actor.account_id {
-        get_self(tx, id)?
-    } else {
-        get_for_change(tx, actor, id)?
-    };
+    if id == actor.account_id {
+        return Err(AccessError::Forbidden(
+            "重置自己的密码；请在“我的账户”中输入原密码后修改".into(),
+        ));
+    }
+    let target = get_for_change(tx, actor, id)?;
     password::check_strength(new_password, &target.username)?;
     let hash = password::hash(new_password)?;
     let now = now_text(chrono::Utc::now());
@@ -409,16 +413,6 @@ pub fn reset_password(
         },
     )?;
     Ok(())
-}
-
-fn get_self(tx: &mut Tx<'_>, id: i64) -> Result<Account, AccessError> {
-    let row = tx
-        .query_opt(
-            &format!("SELECT {COLUMNS} FROM account WHERE id = $1"),
-            params![id],
-        )?
-        .ok_or(AccessError::NotFound)?;
-    from_row(&row)
 }
 
 /// Finds an account by username, for the command line (which acts as the system).

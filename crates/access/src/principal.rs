@@ -94,6 +94,11 @@ impl Principal {
         }
     }
 
+    /// Whether this is the system itself (a command or a job), not a signed-in person.
+    pub fn is_system(&self) -> bool {
+        self.account_id == 0 && self.username.starts_with("system:")
+    }
+
     /// Whether the permission table grants `action`.
     pub fn can(&self, action: Action) -> bool {
         self.role.can(action)

@@ -179,11 +179,14 @@ pub enum Action {
     PriceIndexManage,
     /// Run a policy what-if over every household without changing real data.
     PolicyWhatIf,
+    /// Check a citizen's ID card at a counter: verify the number bound to their account, and
+    /// decide who holds a number two accounts claim.
+    IdentityVerify,
 }
 
 impl Action {
     /// Every action, in a stable order for the docs.
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         Action::AccountRead,
         Action::AccountManage,
         Action::AuditRead,
@@ -224,6 +227,7 @@ impl Action {
         Action::ReviewManage,
         Action::PriceIndexManage,
         Action::PolicyWhatIf,
+        Action::IdentityVerify,
     ];
 
     /// What the action is, in Chinese, for the docs and refusals.
@@ -269,6 +273,7 @@ impl Action {
             Action::ReviewManage => "安排与记录定期复核",
             Action::PriceIndexManage => "录入物价指数与补贴对象",
             Action::PolicyWhatIf => "政策调整测算",
+            Action::IdentityVerify => "窗口核验居民实名绑定",
         }
     }
 }
@@ -305,6 +310,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::PayrollRelease,
             Action::PriceIndexManage,
             Action::PolicyWhatIf,
+            Action::IdentityVerify,
         ],
     ),
     (
@@ -331,6 +337,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::PayrollRelease,
             Action::ReviewManage,
             Action::PolicyWhatIf,
+            Action::IdentityVerify,
         ],
     ),
     (
@@ -370,6 +377,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::EnrolmentManage,
             Action::BenefitsRead,
             Action::ReviewManage,
+            Action::IdentityVerify,
         ],
     ),
     (
@@ -384,6 +392,7 @@ pub const PERMISSIONS: &[(Role, &[Action])] = &[
             Action::CaseHandle,
             Action::AppraisalVote,
             Action::AssistanceRead,
+            Action::IdentityVerify,
         ],
     ),
     (
@@ -436,11 +445,12 @@ impl Role {
             .any(|(r, actions)| *r == self && actions.contains(&action))
     }
 
-    /// Whether an account of this role may create or change accounts of `other`:
-    /// never one that reaches further than itself.
+    /// Whether an account of this role may create or change accounts of `other`: never one that
+    /// reaches further than itself, and never an auditor's (separation of duties: whoever is audited
+    /// must not hold the auditor's password; auditors are managed from the command line).
     pub fn may_administer(self, other: Role) -> bool {
         match self {
-            Role::CityAdmin => other != Role::Citizen,
+            Role::CityAdmin => !matches!(other, Role::Citizen | Role::Auditor),
             Role::DistrictAdmin => {
                 !matches!(other, Role::CityAdmin | Role::Auditor | Role::Citizen)
             }

@@ -27,7 +27,19 @@ fn china_time(t: DateTime<Utc>) -> String {
     (t + Duration::hours(8)).format("%H:%M").to_string()
 }
 
+/// How long an address stays familiar to an account after a successful sign-in from it.
+pub const FAMILIAR_ADDRESS: Duration = Duration::days(30);
+
 /// Signs a staff member in and opens a session.
+///
+/// The account's failure count is taken before the password is checked, in one conditional update
+/// of the account row: of any number of guesses sent at once, at most [`ACCOUNT_FAILURE_LIMIT`] are
+/// checked before the account locks, and a right password checked while the lock is being set
+/// does not open a session. Whatever the password, nothing else is decided outside that row.
+///
+/// An address over [`ADDRESS_FAILURE_LIMIT`] is refused for every account that has not signed in
+/// from it before, so an office behind one proxy or NAT is not locked out by a colleague's typing,
+/// while a new address spraying guesses over many accounts is.
 pub fn password_sign_in(
     db: &Db,
     username: &str,
@@ -38,109 +50,145 @@ pub fn password_sign_in(
 ) -> Result<NewSession, AccessError> {
     let username = username.trim().to_lowercase();
     let since = now_text(now - ADDRESS_WINDOW);
-    let (address_failures, account) = db.read(|tx| {
+    let (address_failures, familiar, account) = db.read(|tx| {
         let f: i64 = tx
             .query_one(
                 "SELECT COUNT(*) FROM sign_in_attempt WHERE address = $1 AND at >= $2 AND success = FALSE",
                 params![address, since],
             )?
             .get(0)?;
+        let familiar = tx
+            .query_opt(
+                "SELECT 1 FROM sign_in_attempt WHERE address = $1 AND username = $2 AND success = TRUE AND at >= $3 LIMIT 1",
+                params![address, username, now_text(now - FAMILIAR_ADDRESS)],
+            )?
+            .is_some();
         let a = tx.query_opt(
-            "SELECT id, password_hash, disabled, locked_until, role FROM account WHERE username = $1 AND role <> 'citizen'",
+            "SELECT id, password_hash FROM account WHERE username = $1 AND role <> 'citizen'",
             params![username],
         )?;
         let a = match a {
-            Some(r) => Some((
-                r.get::<i64>(0)?,
-                r.get::<Option<String>>(1)?,
-                r.get::<bool>(2)?,
-                r.get::<Option<DateTime<Utc>>>(3)?,
-            )),
+            Some(r) => Some((r.get::<i64>(0)?, r.get::<Option<String>>(1)?)),
             None => None,
         };
-        Ok::<_, AccessError>((f, a))
+        Ok::<_, AccessError>((f, familiar, a))
     })?;
-    if address_failures >= ADDRESS_FAILURE_LIMIT {
+    if address_failures >= ADDRESS_FAILURE_LIMIT && !familiar {
         return Err(AccessError::TooManyAttempts);
     }
-    let stored_hash = account
-        .as_ref()
-        .and_then(|a| a.1.clone())
-        .unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let password_ok = password::verify(given_password, &stored_hash) && account.is_some();
+    let record = |tx: &mut minzheng_store::Tx<'_>, success: bool| {
+        tx.execute(
+            "INSERT INTO sign_in_attempt (address, username, at, success) VALUES ($1, $2, $3, $4)",
+            params![address, username, now_text(now), success],
+        )
+    };
     let ctx = AuditContext {
         actor: username.clone(),
         role: "anonymous".into(),
         address: Some(address.to_owned()),
         request_id: None,
     };
-    db.write(|tx| -> Result<Result<NewSession, AccessError>, AccessError> {
-        let record = |tx: &mut minzheng_store::Tx<'_>, success: bool| {
-            tx.execute(
-                "INSERT INTO sign_in_attempt (address, username, at, success) VALUES ($1, $2, $3, $4)",
-                params![address, username, now_text(now), success],
-            )
-        };
-        let Some((id, _, disabled, locked_until)) = account else {
-            record(tx, false)?;
-            return Ok(Err(AccessError::BadCredentials));
-        };
-        if let Some(until) = locked_until.filter(|u| *u > now) {
-            record(tx, false)?;
-            return Ok(Err(AccessError::Locked(china_time(until))));
-        }
-        if !password_ok {
-            record(tx, false)?;
-            let failures: i64 = tx
-                .query_one(
-                    "UPDATE account SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts",
-                    params![id],
-                )?
-                .get(0)?;
-            if failures >= ACCOUNT_FAILURE_LIMIT {
-                let until = now + ACCOUNT_LOCK;
-                tx.execute(
-                    "UPDATE account SET locked_until = $1, failed_attempts = 0 WHERE id = $2",
-                    params![now_text(until), id],
-                )?;
-                audit::append(
-                    tx,
-                    &ctx,
-                    AuditEntry {
-                        action: "account.lock",
-                        record_type: "account",
-                        record_id: id.to_string(),
-                        subject_key: None,
-                        before: None,
-                        after: None,
-                        detail: serde_json::json!({ "failures": failures }),
-                    },
-                )?;
-                // Committed, so the lock holds; the caller is told about it.
-                return Ok(Err(AccessError::Locked(china_time(until))));
-            }
-            return Ok(Err(AccessError::BadCredentials));
-        }
-        if disabled {
-            record(tx, false)?;
-            return Ok(Err(AccessError::Disabled));
-        }
-        record(tx, true)?;
-        tx.execute("UPDATE account SET failed_attempts = 0, locked_until = NULL WHERE id = $1", params![id])?;
-        let session = sessions::create(tx, id, Some(address), now, policy)?;
-        audit::append(
-            tx,
-            &ctx,
-            AuditEntry {
-                action: "session.sign_in",
-                record_type: "account",
-                record_id: id.to_string(),
-                subject_key: None,
-                before: None,
-                after: None,
-                detail: serde_json::json!({}),
-            },
+    let Some((id, stored_hash)) = account else {
+        // The same work as for a known account, so the answer does not tell which usernames exist.
+        password::verify(given_password, DUMMY_HASH);
+        db.write(|tx| record(tx, false))?;
+        return Err(AccessError::BadCredentials);
+    };
+    // Take the attempt first: the count this guess holds decides whether it is checked at all.
+    let taken = db.write(|tx| -> Result<Result<i64, AccessError>, AccessError> {
+        let row = tx.query_opt(
+            "UPDATE account SET failed_attempts = failed_attempts + 1
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING failed_attempts",
+            params![id, now_text(now)],
         )?;
-        Ok(Ok(session))
-    })?
+        match row {
+            Some(r) => {
+                let n: i64 = r.get(0)?;
+                if n > ACCOUNT_FAILURE_LIMIT {
+                    record(tx, false)?;
+                    return Ok(Err(AccessError::Locked(china_time(now + ACCOUNT_LOCK))));
+                }
+                Ok(Ok(n))
+            }
+            None => {
+                record(tx, false)?;
+                let until: Option<DateTime<Utc>> = tx
+                    .query_one("SELECT locked_until FROM account WHERE id = $1", params![id])?
+                    .get(0)?;
+                Ok(Err(AccessError::Locked(china_time(until.unwrap_or(now + ACCOUNT_LOCK)))))
+            }
+        }
+    })?;
+    let attempt = taken?;
+    let password_ok = stored_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(given_password, h));
+    db.write(
+        |tx| -> Result<Result<NewSession, AccessError>, AccessError> {
+            if !password_ok {
+                record(tx, false)?;
+                if attempt >= ACCOUNT_FAILURE_LIMIT {
+                    let until = now + ACCOUNT_LOCK;
+                    tx.execute(
+                        "UPDATE account SET locked_until = $1, failed_attempts = 0 WHERE id = $2",
+                        params![now_text(until), id],
+                    )?;
+                    audit::append(
+                        tx,
+                        &ctx,
+                        AuditEntry {
+                            action: "account.lock",
+                            record_type: "account",
+                            record_id: id.to_string(),
+                            subject_key: None,
+                            before: None,
+                            after: None,
+                            detail: serde_json::json!({ "failures": attempt }),
+                        },
+                    )?;
+                    // Committed, so the lock holds; the caller is told about it.
+                    return Ok(Err(AccessError::Locked(china_time(until))));
+                }
+                return Ok(Err(AccessError::BadCredentials));
+            }
+            // The right password: it counts only if the account was not locked meanwhile.
+            let row = tx.query_opt(
+                "UPDATE account SET failed_attempts = 0, locked_until = NULL
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING disabled",
+                params![id, now_text(now)],
+            )?;
+            let Some(row) = row else {
+                record(tx, false)?;
+                let until: Option<DateTime<Utc>> = tx
+                    .query_one(
+                        "SELECT locked_until FROM account WHERE id = $1",
+                        params![id],
+                    )?
+                    .get(0)?;
+                return Ok(Err(AccessError::Locked(china_time(
+                    until.unwrap_or(now + ACCOUNT_LOCK),
+                ))));
+            };
+            if row.get::<bool>(0)? {
+                record(tx, false)?;
+                return Ok(Err(AccessError::Disabled));
+            }
+            record(tx, true)?;
+            let session = sessions::create(tx, id, Some(address), now, policy)?;
+            audit::append(
+                tx,
+                &ctx,
+                AuditEntry {
+                    action: "session.sign_in",
+                    record_type: "account",
+                    record_id: id.to_string(),
+                    subject_key: None,
+                    before: None,
+                    after: None,
+                    detail: serde_json::json!({}),
+                },
+            )?;
+            Ok(Ok(session))
+        },
+    )?
 }
