@@ -27,6 +27,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub secure_cookies: bool,
     pub sms_gateway_url: Option<String>,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    /// The real-name verification service (`http://…`); none: bindings are verified at a counter.
+    pub real_name_verifier_url: Option<String>,
     /// Where the settings came from, for the start-up log.
     pub file: Option<PathBuf>,
 }
@@ -48,6 +52,8 @@ impl Default for Config {
             max_body_bytes: 25 * 1024 * 1024,
             secure_cookies: false,
             sms_gateway_url: None,
+            trusted_proxies: Vec::new(),
+            real_name_verifier_url: None,
             file: None,
         }
     }
@@ -65,6 +71,8 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     secure_cookies: Option<bool>,
     sms_gateway_url: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
+    real_name_verifier_url: Option<String>,
 }
 
 /// Variables this program reads; any other `MINZHENG_*` variable is refused.
@@ -80,6 +88,8 @@ const KNOWN_VARS: &[&str] = &[
     "MINZHENG_MAX_BODY_BYTES",
     "MINZHENG_SECURE_COOKIES",
     "MINZHENG_SMS_GATEWAY_URL",
+    "MINZHENG_TRUSTED_PROXIES",
+    "MINZHENG_REAL_NAME_VERIFIER_URL",
 ];
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -152,6 +162,12 @@ impl Config {
             if let Some(v) = f.sms_gateway_url {
                 c.sms_gateway_url = Some(v);
             }
+            if let Some(v) = f.trusted_proxies {
+                c.trusted_proxies = v;
+            }
+            if let Some(v) = f.real_name_verifier_url {
+                c.real_name_verifier_url = Some(v);
+            }
             c.file = Some(path.clone());
         }
         if let Some(v) = var("MINZHENG_LISTEN") {
@@ -196,6 +212,27 @@ impl Config {
         }
         if let Some(v) = var("MINZHENG_SMS_GATEWAY_URL") {
             c.sms_gateway_url = Some(v);
+        }
+        if let Some(v) = var("MINZHENG_TRUSTED_PROXIES") {
+            c.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        minzheng_web::proxies::TrustedProxies::parse(&c.trusted_proxies)?;
+        if let Some(v) = var("MINZHENG_REAL_NAME_VERIFIER_URL") {
+            c.real_name_verifier_url = Some(v);
+        }
+        if c.real_name_verifier_url
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("http://"))
+        {
+            return Err(
+                "real_name_verifier_url 应以 http:// 开头（HTTPS 服务请经本机 TLS 代理转发）"
+                    .into(),
+            );
         }
         if c.sms_gateway_url
             .as_deref()

@@ -316,9 +316,16 @@ fn serve(config: &Config, demo: bool) -> Result<(), String> {
         listen,
         request_timeout: std::time::Duration::from_secs(config.request_timeout_secs),
         max_body_bytes: config.max_body_bytes,
+        trusted_proxies: minzheng_web::proxies::TrustedProxies::parse(&config.trusted_proxies)?,
     };
     let mut state = minzheng_web::AppState::new(db.clone(), web_config);
     state.secure_cookies = config.secure_cookies;
+    if let Some(url) = &config.real_name_verifier_url {
+        state.verifier = std::sync::Arc::new(minzheng_access::identity::HttpVerifier {
+            url: url.clone(),
+            timeout: std::time::Duration::from_secs(10),
+        });
+    }
     if let Some(url) = &config.sms_gateway_url {
         state.sender = std::sync::Arc::new(minzheng_access::notify::HttpSender {
             url: url.clone(),

@@ -79,16 +79,59 @@ fn forbidden_csrf() -> Response {
     )
 }
 
+/// Whether the request's `Origin` (or, without one, its `Referer`) is this site: same host and
+/// port as the `Host` the browser sent. A request with neither comes from no browser page (a
+/// department's system, a command-line client) and is judged by its token alone; `Origin: null`
+/// (a sandboxed frame, a redirect across sites) is refused.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let source = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|v| v.to_str().ok());
+    let Some(source) = source else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let Ok(uri) = source.parse::<axum::http::Uri>() else {
+        return false;
+    };
+    let Some(authority) = uri.authority() else {
+        return false;
+    };
+    let default_port = match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    };
+    let source_port = authority.port_u16().unwrap_or(default_port);
+    let Ok(host) = host.parse::<axum::http::uri::Authority>() else {
+        return false;
+    };
+    let host_port = host.port_u16().unwrap_or(default_port);
+    authority.host().eq_ignore_ascii_case(host.host()) && source_port == host_port
+}
+
 fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/") || path.starts_with("/assets/"))
 }
 
 /// Resolves the session, checks CSRF on unsafe methods, and hands [`Auth`] to the handlers.
 pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
     let address = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| {
+            state
+                .config
+                .trusted_proxies
+                .client(c.0.ip(), forwarded_for)
+                .to_string()
+        })
         .unwrap_or_else(|| "unknown".into());
     let request_id = req
         .headers()
@@ -134,6 +177,15 @@ pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next:
     // (other departments' systems call it with their keys and no cookies).
     let uses_cookies = req.headers().contains_key(header::COOKIE);
     let needs_token = unsafe_method && (uses_cookies || !req.uri().path().starts_with("/api/"));
+    // A browser names the page a request comes from; one from another site is refused before
+    // the token is even looked at (beside the token, not instead of it).
+    if unsafe_method && !same_origin(req.headers()) {
+        if req.uri().path().starts_with("/api/") {
+            let e = WebError::Forbidden("请求来源不是本站（Origin 与 Host 不符）".into());
+            return crate::error::ApiError(e).into_response();
+        }
+        return forbidden_csrf();
+    }
     let mut req = req;
     if needs_token {
         let header_token = req
@@ -180,6 +232,10 @@ pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next:
         }
     }
 
+    // A message in the URL is shown only if this server wrote it for this visitor.
+    if let Some(uri) = crate::flash::strip_unsigned(req.uri(), &csrf) {
+        *req.uri_mut() = uri;
+    }
     let principal = live.map(|s| Principal {
         address: Some(address.clone()),
         request_id: request_id.clone(),
@@ -187,10 +243,11 @@ pub async fn middleware(State(state): State<AppState>, req: Request<Body>, next:
     });
     req.extensions_mut().insert(Auth {
         principal,
-        csrf,
+        csrf: csrf.clone(),
         address,
     });
     let mut resp = next.run(req).await;
+    crate::flash::sign_response(&mut resp, &csrf);
     if let Some(c) = new_anon_csrf {
         resp.headers_mut().append(
             header::SET_COOKIE,
@@ -270,6 +327,43 @@ impl<S: Send + Sync> FromRequestParts<S> for Citizen {
             _ => Err(Redirect::to("/citizen/sign-in").into_response()),
         }
     }
+}
+
+/// `next` when it is a path on this site, parsed as a URI reference the way a browser would follow
+/// it; `None` for anything that could lead elsewhere: another origin (`//host`, `/\host`, which
+/// browsers read as `//host`), a scheme, control characters or spaces (browsers drop tabs and line
+/// breaks from a URL, so `/<TAB>/host` is `//host`; a CR/LF would also break the header).
+pub fn same_origin_path(next: &str) -> Option<&str> {
+    if next.is_empty()
+        || next.len() > 2048
+        || next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return None;
+    }
+    let uri: axum::http::Uri = next.parse().ok()?;
+    if uri.scheme().is_some() || uri.authority().is_some() {
+        return None;
+    }
+    let path = uri.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return None;
+    }
+    // Percent-encoded slashes, backslashes and controls at the start could be decoded by a proxy
+    // into one of the forms above; such a path is never one of ours.
+    let head: String = path
+        .chars()
+        .take(12)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ["%2f", "%5c", "%09", "%0a", "%0d", "%00", "%20"]
+        .iter()
+        .any(|bad| head[1..].starts_with(bad))
+    {
+        return None;
+    }
+    Some(next)
 }
 
 /// Percent-encodes a query value.

@@ -21,6 +21,8 @@ pub struct UserBadge {
     pub audit: bool,
     /// Whether the inbox link is shown.
     pub inbox: bool,
+    /// Whether the counter's real-name verification link is shown.
+    pub identity: bool,
     /// Whether the checking tools link is shown.
     pub tools: bool,
     /// Whether the calendar page link is shown.
@@ -55,6 +57,7 @@ impl Layout {
                 accounts: p.can(Action::AccountRead),
                 audit: p.can(Action::AuditRead),
                 inbox: p.can(Action::InboxRead),
+                identity: p.can(Action::IdentityVerify),
                 tools: p.can(Action::ToolsUse),
                 calendar: p.can(Action::CalendarManage),
             }),

@@ -5,9 +5,12 @@
 
 pub mod areas;
 pub mod auth;
+pub mod download;
 pub mod error;
+pub mod flash;
 pub mod layout;
 pub mod multipart;
+pub mod proxies;
 pub mod state;
 
 pub use areas::{AREAS, Area};

@@ -15,6 +15,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted (uploads included).
     pub max_body_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
 }
 
 impl Default for WebConfig {
@@ -23,6 +25,7 @@ impl Default for WebConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 25 * 1024 * 1024,
+            trusted_proxies: crate::proxies::TrustedProxies::default(),
         }
     }
 }
@@ -40,6 +43,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Who delivers queued messages.
     pub sender: Arc<dyn minzheng_access::notify::Sender>,
+    /// Who checks the ID number a citizen binds (real-name verification).
+    pub verifier: Arc<dyn minzheng_access::identity::RealNameVerifier>,
 }
 
 impl AppState {
@@ -51,6 +56,7 @@ impl AppState {
             session_policy: minzheng_access::sessions::SessionPolicy::default(),
             secure_cookies: false,
             sender: Arc::new(minzheng_access::notify::LogSender),
+            verifier: Arc::new(minzheng_access::identity::CounterOnly),
         }
     }
 }

@@ -12,5 +12,5 @@ pub mod testing;
 pub mod tools;
 pub mod upload;
 
-pub use minzheng_ui::{AREAS, Area, WebError, areas, auth, error};
+pub use minzheng_ui::{AREAS, Area, WebError, areas, auth, error, proxies};
 pub use server::{AppState, Running, WebConfig, router, routes, serve, spawn, with_middleware};
