@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit_search;
 pub mod citizens;
+pub mod identity;
 pub mod notify;
 pub mod otp;
 pub mod password;

@@ -565,8 +565,17 @@ fn auditors_find_every_change_about_a_person_by_any_typed_form_of_the_id_number(
         )
         .unwrap();
         let today = minzheng_kernel::id_number::china_today();
-        t.write(|tx| citizens::bind_id_number(tx, &live.principal, id.as_str(), "李四", today))
-            .unwrap();
+        let binding = citizens::Binding::parse(id.as_str(), "李四", today).unwrap();
+        t.write(|tx| {
+            citizens::bind_id_number(
+                tx,
+                &live.principal,
+                &binding,
+                &minzheng_access::identity::Verdict::Unavailable(String::new()),
+                "counter",
+            )
+        })
+        .unwrap();
 
         let auditor = principal_of(&t, "auditor");
         let typed = format!(" {} ", id.as_str().to_lowercase());

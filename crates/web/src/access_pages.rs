@@ -30,6 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts/{id}/{op}", post(account_op))
         .route("/admin/audit", get(audit_page))
         .route("/dev/inbox", get(inbox_page))
+        .route("/admin/identity", get(identity_page))
+        .route("/admin/identity/verify", post(identity_verify))
+        .route("/admin/identity/disputes/{id}", post(dispute_resolve))
         .route("/citizen/sign-in", get(citizen_sign_in_page))
         .route("/citizen/code", post(citizen_request_code))
         .route("/citizen/sign-in", post(citizen_sign_in))
@@ -37,22 +40,23 @@ pub fn routes() -> Router<AppState> {
         .route("/citizen/id-number", post(citizen_bind))
 }
 
-fn session_cookie_response(state: &AppState, token: &str, to: &str) -> Response {
-    let age = state.session_policy.absolute.num_seconds();
+/// The redirect after sign-in with the session cookie: a browser-session cookie that ends when the
+/// browser closes, unless the person asked to be remembered on this device (then it lasts as long as
+/// the session may).
+fn session_cookie_response(state: &AppState, token: &str, to: &str, remember: bool) -> Response {
+    let age = remember.then(|| state.session_policy.absolute.num_seconds());
     let mut r = Redirect::to(to).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, token, Some(age), state.secure_cookies),
+        set_cookie(SESSION_COOKIE, token, age, state.secure_cookies),
     );
     r
 }
 
-/// Only same-site paths are followed after sign-in.
+/// Where to go after sign-in: the page asked for when it is a path of this site, else the account.
 fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n,
-        _ => "/account",
-    }
+    next.and_then(crate::auth::same_origin_path)
+        .unwrap_or("/account")
 }
 
 // ---- staff sign-in ----
@@ -85,6 +89,7 @@ struct SignInForm {
     username: String,
     password: String,
     next: Option<String>,
+    remember: Option<String>,
 }
 
 async fn sign_in_submit(
@@ -109,7 +114,12 @@ async fn sign_in_submit(
     .map_err(|e| AccessError::Internal(e.to_string()))
     .and_then(|r| r);
     match result {
-        Ok(s) => session_cookie_response(&state, &s.token, safe_next(f.next.as_deref())),
+        Ok(s) => session_cookie_response(
+            &state,
+            &s.token,
+            safe_next(f.next.as_deref()),
+            f.remember.is_some(),
+        ),
         Err(AccessError::Internal(cause)) => WebError::Internal(cause).into_response(),
         Err(e) => {
             let status = if matches!(e, AccessError::TooManyAttempts) {
@@ -570,6 +580,10 @@ async fn inbox_page(
     staff: Staff,
 ) -> Result<Response, WebError> {
     staff.principal.require(Action::InboxRead)?;
+    // With a real gateway the messages went to people's phones; the outbox is not a second inbox.
+    if !state.sender.is_development_inbox() {
+        return Err(WebError::NotFound);
+    }
     let messages = state.run(false, |tx| notify::recent(tx, 200)).await?;
     Ok(render(&InboxPage {
         layout: Layout::new("", &auth),
@@ -635,6 +649,7 @@ async fn citizen_request_code(
 struct CodeForm {
     phone: String,
     code: String,
+    remember: Option<String>,
 }
 
 async fn citizen_sign_in(
@@ -654,7 +669,12 @@ async fn citizen_sign_in(
         })
         .await;
     match result {
-        Ok(Ok(s)) => Ok(session_cookie_response(&state, &s.token, "/citizen")),
+        Ok(Ok(s)) => Ok(session_cookie_response(
+            &state,
+            &s.token,
+            "/citizen",
+            f.remember.is_some(),
+        )),
         Ok(Err(e)) | Err(e @ (AccessError::Invalid(_) | AccessError::BadCode(_))) => {
             let page = CitizenSignInPage {
                 layout: Layout::new("", &auth),
@@ -672,16 +692,23 @@ async fn citizen_sign_in(
 #[template(path = "access/citizen_home.html")]
 struct CitizenHomePage {
     layout: Layout,
+    msg: Option<String>,
     profile: citizens::CitizenProfile,
     error: Option<String>,
     id_input: String,
     name_input: String,
 }
 
+#[derive(Deserialize)]
+struct FlashQuery {
+    msg: Option<String>,
+}
+
 async fn citizen_home(
     State(state): State<AppState>,
     auth: Auth,
     citizen: Citizen,
+    Query(q): Query<FlashQuery>,
 ) -> Result<Response, WebError> {
     let me = citizen.principal.clone();
     let profile = state
@@ -689,6 +716,7 @@ async fn citizen_home(
         .await?;
     Ok(render(&CitizenHomePage {
         layout: Layout::new("", &auth),
+        msg: q.msg,
         profile,
         error: None,
         id_input: String::new(),
@@ -709,15 +737,29 @@ async fn citizen_bind(
     Form(f): Form<BindForm>,
 ) -> Result<Response, WebError> {
     let me = citizen.principal.clone();
-    let (id, name) = (f.id_number.clone(), f.real_name.clone());
     let today = minzheng_kernel::id_number::china_today();
-    match state
-        .run(true, move |tx| {
-            citizens::bind_id_number(tx, &me, &id, &name, today)
-        })
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/citizen").into_response()),
+    let verifier = state.verifier.clone();
+    let parsed = citizens::Binding::parse(&f.id_number, &f.real_name, today);
+    let bound = match parsed {
+        Ok(binding) => {
+            // The verifier may be a network call: asked outside any transaction.
+            let (b, verdict) = tokio::task::spawn_blocking(move || {
+                let v = verifier.verify(binding.id_number.as_str(), &binding.real_name);
+                (binding, v)
+            })
+            .await
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+            let name = state.verifier.name();
+            state
+                .run(true, move |tx| {
+                    citizens::bind_id_number(tx, &me, &b, &verdict, name)
+                })
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match bound {
+        Ok(outcome) => Ok(minzheng_ui::flash::redirect("/citizen", outcome.message())),
         Err(AccessError::Internal(c)) => Err(WebError::Internal(c)),
         Err(e) => {
             let me = citizen.principal.clone();
@@ -726,6 +768,7 @@ async fn citizen_bind(
                 .await?;
             let page = CitizenHomePage {
                 layout: Layout::new("", &auth),
+                msg: None,
                 profile,
                 error: Some(e.to_string()),
                 id_input: f.id_number,
@@ -733,5 +776,161 @@ async fn citizen_bind(
             };
             Ok((StatusCode::BAD_REQUEST, render(&page)).into_response())
         }
+    }
+}
+
+// ---- real-name verification at the counter ----
+
+#[derive(Template)]
+#[template(path = "access/identity.html")]
+struct IdentityPage {
+    layout: Layout,
+    msg: Option<String>,
+    error: Option<String>,
+    phone: String,
+    searched: bool,
+    found: Option<citizens::CounterAccount>,
+    disputes: Vec<citizens::Dispute>,
+}
+
+#[derive(Deserialize, Default)]
+struct IdentityQuery {
+    phone: Option<String>,
+    msg: Option<String>,
+}
+
+async fn identity_render(
+    state: &AppState,
+    auth: &Auth,
+    staff: &Staff,
+    q: IdentityQuery,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    staff.principal.require(Action::IdentityVerify)?;
+    let who = staff.principal.clone();
+    let phone = q.phone.clone().unwrap_or_default();
+    let lookup = phone.clone();
+    let (found, disputes, lookup_error) = state
+        .run(false, move |tx| -> Result<_, AccessError> {
+            let (found, err) = if lookup.trim().is_empty() {
+                (None, None)
+            } else {
+                match citizens::find_for_counter(tx, &who, &lookup) {
+                    Ok(f) => (f, None),
+                    Err(AccessError::Invalid(m)) => (None, Some(m)),
+                    Err(e) => return Err(e),
+                }
+            };
+            Ok((found, citizens::open_disputes(tx, &who)?, err))
+        })
+        .await?;
+    let error = error.or(lookup_error);
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = IdentityPage {
+        layout: Layout::new("", auth),
+        msg: q.msg,
+        error,
+        searched: !phone.trim().is_empty(),
+        phone,
+        found,
+        disputes,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+async fn identity_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    staff: Staff,
+    Query(q): Query<IdentityQuery>,
+) -> Result<Response, WebError> {
+    identity_render(&state, &auth, &staff, q, None).await
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    account_id: i64,
+    card_number: String,
+}
+
+async fn identity_verify(
+    State(state): State<AppState>,
+    auth: Auth,
+    staff: Staff,
+    Form(f): Form<VerifyForm>,
+) -> Result<Response, WebError> {
+    let who = staff.principal.clone();
+    let today = minzheng_kernel::id_number::china_today();
+    let card = f.card_number.clone();
+    match state
+        .run(true, move |tx| {
+            citizens::verify_at_counter(tx, &who, f.account_id, &card, today)
+        })
+        .await
+    {
+        Ok(()) => Ok(minzheng_ui::flash::redirect(
+            "/admin/identity",
+            "已核验：该居民账户绑定的身份证号码与证件一致。",
+        )),
+        Err(AccessError::Invalid(m)) => {
+            identity_render(&state, &auth, &staff, IdentityQuery::default(), Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct DisputeForm {
+    card_number: String,
+    decision: Option<String>,
+    note: String,
+}
+
+async fn dispute_resolve(
+    State(state): State<AppState>,
+    auth: Auth,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<DisputeForm>,
+) -> Result<Response, WebError> {
+    let decision = match f.decision.as_deref() {
+        Some("to_claimant") => citizens::DisputeDecision::ToClaimant,
+        Some("keep_holder") => citizens::DisputeDecision::KeepHolder,
+        _ => {
+            return identity_render(
+                &state,
+                &auth,
+                &staff,
+                IdentityQuery::default(),
+                Some("请选择核实结论".into()),
+            )
+            .await;
+        }
+    };
+    let who = staff.principal.clone();
+    let today = minzheng_kernel::id_number::china_today();
+    match state
+        .run(true, move |tx| {
+            citizens::resolve_dispute(tx, &who, id, &f.card_number, decision, &f.note, today)
+        })
+        .await
+    {
+        Ok(()) => Ok(minzheng_ui::flash::redirect(
+            "/admin/identity",
+            match decision {
+                citizens::DisputeDecision::ToClaimant => {
+                    "已处理：号码已绑定到提出人的账户，并已核验。"
+                }
+                citizens::DisputeDecision::KeepHolder => "已处理：号码仍归现账户，争议已驳回。",
+            },
+        )),
+        Err(AccessError::Invalid(m)) => {
+            identity_render(&state, &auth, &staff, IdentityQuery::default(), Some(m)).await
+        }
+        Err(e) => Err(e.into()),
     }
 }
