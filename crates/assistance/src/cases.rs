@@ -527,7 +527,8 @@ fn insert_application(
         input.requested.as_deref().filter(|s| !s.trim().is_empty()),
     ) {
         (Program::TemporaryAssistance, Some(s)) => {
-            let f = Fen::parse_yuan(s).map_err(|e| invalid(format!("救助需求金额有误：{e}")))?;
+            let f = Fen::parse_yuan_within(s, rules::REQUESTED_MAX)
+                .map_err(|e| invalid(format!("救助需求金额有误：{e}")))?;
             if f.0 <= 0 {
                 return Err(invalid("救助需求金额应大于 0"));
             }
@@ -745,7 +746,43 @@ pub fn apply_online(
         params![id_number],
     )?;
     let (household_id, person_id, region) = match existing {
-        Some(r) => (r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?),
+        Some(r) => {
+            let (hid, pid, region) = (r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?);
+            // A self-declared number is no proof of who the person is: it reaches only a household
+            // this account registered itself. The refusal says nothing about the household.
+            let registered_here = tx
+                .query_opt(
+                    "SELECT 1 FROM assistance_application WHERE household_id = $1 AND citizen_account_id = $2 LIMIT 1",
+                    params![hid, who.account_id],
+                )?
+                .is_some();
+            if !registered_here && !minzheng_access::citizens::is_verified(tx, who)? {
+                return Err(invalid(
+                    "您绑定的身份证号码尚未实名核验，只能为新登记的家庭网上申请。请携带本人身份证到街道或社区窗口核验后再申请，或直接在窗口申请。",
+                ));
+            }
+            // Members the citizen lists are added to the household now, so none is lost; one
+            // already in it is left as it is.
+            let current = households::members(tx, hid)?;
+            for m in &input.members {
+                let listed = minzheng_kernel::id_number::IdNumber::parse(&m.id_number, today)
+                    .map(|p| p.id_number.as_str().to_owned())
+                    .unwrap_or_else(|_| m.id_number.trim().to_owned());
+                if listed == id_number || current.iter().any(|c| c.id_number == listed) {
+                    continue;
+                }
+                let nm = NewMember {
+                    id_number: m.id_number.clone(),
+                    name: m.name.clone(),
+                    relation: m.relation.clone(),
+                    co_resident: true,
+                    exclusion: "none".into(),
+                    ..NewMember::default()
+                };
+                insert_member(tx, who, hid, &region, &nm, today)?;
+            }
+            (hid, pid, region)
+        }
         None => {
             let system = Principal::system("assistance-online");
             let region = households::community_code(&system, &input.region_code)?;
@@ -948,7 +985,7 @@ pub fn record_means_check(
     today: NaiveDate,
 ) -> Result<State, AssistanceError> {
     let case = load(tx, who, id)?;
-    let income = Fen::parse_yuan(&input.monthly_income)
+    let income = Fen::parse_yuan_within(&input.monthly_income, rules::INCOME_MAX)
         .map_err(|e| invalid(format!("核对收入有误：{e}")))?;
     if income.is_negative() {
         return Err(invalid("核对收入不能为负数"));
@@ -1465,17 +1502,30 @@ pub fn object(
     }
     let objector = objector.trim();
     let content = content.trim();
-    if objector.is_empty() || objector.chars().count() > 50 {
-        return Err(invalid("请填写异议人姓名（可写“匿名”）"));
+    if objector.is_empty() || objector.chars().count() > rules::OBJECTOR_MAX_CHARS {
+        return Err(invalid(format!(
+            "请填写异议人姓名（不超过 {} 字，可写“匿名”）",
+            rules::OBJECTOR_MAX_CHARS
+        )));
     }
-    if content.chars().count() < 4 || content.chars().count() > 2000 {
-        return Err(invalid("请写明异议内容（4 至 2000 字）"));
+    if content.chars().count() < 4 || content.chars().count() > rules::OBJECTION_MAX_CHARS {
+        return Err(invalid(format!(
+            "请写明异议内容（4 至 {} 字）",
+            rules::OBJECTION_MAX_CHARS
+        )));
+    }
+    let contact = rules::objection_contact(contact).map_err(invalid)?;
+    let now = chrono::Utc::now();
+    // Objections that arrive over the web carry the sender's address and are limited by it; one
+    // entered by a command (a letter typed in, the demo) has none and is not.
+    if let Some(address) = ctx.address.as_deref() {
+        objection_limits(tx, notice_id, address, contact.is_some(), now)?;
     }
     let oid: i64 = tx
         .query_one(
-            "INSERT INTO notice_objection (notice_id, application_id, objector, contact, content, submitted_on, submitted_at, resolution)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL) RETURNING id",
-            params![notice_id, app, objector, contact.trim(), content, today.to_string(), now_text()],
+            "INSERT INTO notice_objection (notice_id, application_id, objector, contact, content, submitted_on, submitted_at, resolution, address)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8) RETURNING id",
+            params![notice_id, app, objector, contact.unwrap_or_default(), content, today.to_string(), now_text(), ctx.address],
         )?
         .get(0)?;
     minzheng_store::audit::append(
@@ -1492,6 +1542,47 @@ pub fn object(
         },
     )?;
     Ok(oid)
+}
+
+fn objection_limits(
+    tx: &mut Tx<'_>,
+    notice_id: i64,
+    address: &str,
+    has_contact: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AssistanceError> {
+    let count = |tx: &mut Tx<'_>, sql: &str, key: &str, since: chrono::Duration| {
+        tx.query_one(
+            sql,
+            params![key, minzheng_store::format_instant(now - since)],
+        )
+        .and_then(|r| r.get::<i64>(0))
+    };
+    let from_address = count(
+        tx,
+        "SELECT COUNT(*) FROM notice_objection WHERE address = $1 AND submitted_at > $2",
+        address,
+        chrono::Duration::hours(1),
+    )?;
+    let anonymous_from_address = count(
+        tx,
+        "SELECT COUNT(*) FROM notice_objection WHERE address = $1 AND submitted_at > $2 AND contact = ''",
+        address,
+        chrono::Duration::hours(1),
+    )?;
+    let anonymous_on_notice: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM notice_objection WHERE notice_id = $1 AND submitted_at > $2 AND contact = ''",
+            params![notice_id, minzheng_store::format_instant(now - chrono::Duration::days(1))],
+        )?
+        .get(0)?;
+    rules::objection_allowed(
+        has_contact,
+        from_address,
+        anonymous_from_address,
+        anonymous_on_notice,
+    )
+    .map_err(invalid)
 }
 
 fn sample_drawn(id: i64, share_bp: i64) -> bool {

@@ -289,6 +289,12 @@ pub(crate) fn insert_member(
             if let Some(other) = r.get::<Option<i64>>(1)? {
                 return Err(AssistanceError::Invalid(if other == household_id {
                     format!("{} 已是本户成员", minzheng_kernel::mask::id_number(&number))
+                } else if who.role == minzheng_access::Role::Citizen {
+                    // A citizen is not told which household, or anything else about it.
+                    format!(
+                        "{} 已在其他家庭登记在册，不能在网上列为本户成员；请到街道或社区窗口办理",
+                        minzheng_kernel::mask::id_number(&number)
+                    )
                 } else {
                     format!(
                         "{} 已是另一户（家庭编号 {other}）的在册成员；同一人只能在一户中在册，请先办理迁出",
@@ -566,7 +572,7 @@ pub fn add_income(
         return Err(AssistanceError::Invalid("请选择收入类型".into()));
     }
     let month = parse_month(&input.month, today)?;
-    let amount = Fen::parse_yuan(&input.amount)
+    let amount = Fen::parse_yuan_within(&input.amount, rules::INCOME_MAX)
         .map_err(|e| AssistanceError::Invalid(format!("收入金额有误：{e}")))?;
     if amount.is_negative() {
         return Err(AssistanceError::Invalid("收入金额不能为负数".into()));
@@ -639,7 +645,7 @@ pub fn add_asset(
     if rules::label(rules::ASSET_KINDS, &input.kind).is_empty() {
         return Err(AssistanceError::Invalid("请选择财产类型".into()));
     }
-    let value = Fen::parse_yuan(&input.value)
+    let value = Fen::parse_yuan_within(&input.value, rules::ASSET_MAX)
         .map_err(|e| AssistanceError::Invalid(format!("财产价值有误：{e}")))?;
     if value.is_negative() {
         return Err(AssistanceError::Invalid("财产价值不能为负数".into()));

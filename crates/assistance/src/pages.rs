@@ -100,7 +100,7 @@ fn names(text: &str) -> Vec<String> {
 }
 
 fn back(to: &str, msg: &str) -> Response {
-    Redirect::to(&format!("{to}?msg={}", minzheng_ui::auth::urlencode(msg))).into_response()
+    minzheng_ui::flash::redirect(to, msg)
 }
 
 #[derive(Deserialize, Default)]
@@ -861,16 +861,11 @@ async fn objection(
         })
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "{to}&msg={}",
-            minzheng_ui::auth::urlencode("异议已提交，工作人员将重新调查并答复")
-        ))
-        .into_response()),
-        Err(AssistanceError::Invalid(m)) => Ok(Redirect::to(&format!(
-            "{to}&msg={}",
-            minzheng_ui::auth::urlencode(&m)
-        ))
-        .into_response()),
+        Ok(_) => Ok(minzheng_ui::flash::redirect(
+            &to,
+            "异议已提交，工作人员将重新调查并答复",
+        )),
+        Err(AssistanceError::Invalid(m)) => Ok(minzheng_ui::flash::redirect(&to, &m)),
         Err(e) => Err(e.into()),
     }
 }
@@ -1099,17 +1094,8 @@ async fn upload(
     };
     let html = match result {
         Ok(n) => {
-            return Ok((
-                [(
-                    "hx-redirect",
-                    format!(
-                        "{to}?msg={}",
-                        minzheng_ui::auth::urlencode(&format!("已上传 {n} 张照片"))
-                    ),
-                )],
-                format!("已上传 {n} 张照片"),
-            )
-                .into_response());
+            let msg = format!("已上传 {n} 张照片");
+            return Ok(minzheng_ui::flash::hx_redirect(&to, &msg, msg.clone()));
         }
         Err(AssistanceError::Invalid(m)) => m,
         Err(e) => return Err(e.into()),
@@ -1141,14 +1127,11 @@ async fn download(
             Ok((meta, bytes))
         })
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, meta.content_type),
-            (header::CACHE_CONTROL, "private, max-age=300".to_owned()),
-        ],
+    Ok(minzheng_ui::download::stored_file(
+        &meta.content_type,
+        &meta.file_name,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// The applicant's own steps: hand in what was missing, or withdraw.

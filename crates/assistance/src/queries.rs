@@ -38,6 +38,9 @@ pub struct WorkItem {
     pub overdue: bool,
     /// The clock is paused (appraisal or notice excluded).
     pub paused: bool,
+    /// The amount computed from the means check is 0: the household does not qualify, which every
+    /// step must see before it moves the case on.
+    pub ineligible: bool,
 }
 
 /// Worklist filters.
@@ -92,7 +95,8 @@ pub fn worklist(
         format!(" AND a.state IN ({})", ph.join(", "))
     };
     let sql = format!(
-        "SELECT a.id, a.program, a.channel, a.state, p.name, a.region_code, a.submitted_on, a.deadline, a.paused_since
+        "SELECT a.id, a.program, a.channel, a.state, p.name, a.region_code, a.submitted_on, a.deadline, a.paused_since,
+                a.amount_fen
          FROM assistance_application a JOIN person p ON p.id = a.applicant_person_id
          WHERE a.is_open AND {cond} AND (CAST($1 AS TEXT) IS NULL OR a.state = $1)
            AND ($2 = 0 OR a.deadline < $3){states_cond}
@@ -137,6 +141,7 @@ pub fn worklist(
             overdue: !paused && deadline.as_deref().is_some_and(|d| d < today_s.as_str()),
             deadline,
             paused,
+            ineligible: r.get::<Option<i64>>(9)? == Some(0),
         });
     }
     Ok(out)
@@ -293,6 +298,8 @@ pub struct CaseView {
     pub members: Vec<(String, String, String, String)>,
     /// Amount (yuan) if proposed or decided.
     pub amount: Option<String>,
+    /// The computed amount is 0 and the case is still open: shown as a warning on every step.
+    pub ineligible: bool,
     /// Amount explanation lines.
     pub explanation: Vec<String>,
     /// First month paid.
@@ -542,6 +549,7 @@ pub fn case_view(
         sample_visit: case.sample_visit,
         members: member_rows,
         amount: case.amount_fen.map(|f| Fen(f).yuan_string()),
+        ineligible: !case.state.is_final() && case.amount_fen == Some(0),
         explanation: explanation
             .map(|e| e.lines().map(str::to_owned).collect())
             .unwrap_or_default(),

@@ -3,6 +3,7 @@
 //! sets. Pure: no I/O.
 
 use minzheng_access::Action;
+use minzheng_kernel::money::Fen;
 use serde::Serialize;
 
 /// Where an application stands.
@@ -614,9 +615,97 @@ pub const DEPARTMENTS: &[(&str, &str)] = &[
     ("other", "其他部门"),
 ];
 
+/// The most a monthly income line or a checked monthly income may be: well above any household
+/// that could apply, low enough that a slip of the finger is caught.
+pub const INCOME_MAX: Fen = Fen(1_000_000_000);
+/// The most one asset may be valued at.
+pub const ASSET_MAX: Fen = Fen(100_000_000_000);
+/// The most a temporary-assistance need may state: the grant itself is capped by the parameters;
+/// this bounds what a form takes (a larger need is taken at the counter with its evidence).
+pub const REQUESTED_MAX: Fen = Fen(100_000_000);
+
+/// Longest name an objector may give.
+pub const OBJECTOR_MAX_CHARS: usize = 50;
+/// Longest objection.
+pub const OBJECTION_MAX_CHARS: usize = 2000;
+/// Objections one address may file within an hour, with or without a contact.
+pub const OBJECTIONS_PER_ADDRESS_HOUR: i64 = 10;
+/// Objections without a contact one address may file within an hour.
+pub const ANONYMOUS_OBJECTIONS_PER_ADDRESS_HOUR: i64 = 3;
+/// Objections without a contact one notice takes within a day. An objection that leaves a contact
+/// is still taken beyond it: staff can call that person back, so it is never lost to a flood.
+pub const ANONYMOUS_OBJECTIONS_PER_NOTICE_DAY: i64 = 20;
+
+/// The contact an objector leaves: nothing (anonymous), a mobile number, or a fixed-line number
+/// with its area code (`023-6388 1234`), in its plain digits-and-dash form.
+pub fn objection_contact(input: &str) -> Result<Option<String>, String> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.chars().count() > 20 {
+        return Err("联系方式请填写手机号或固定电话（不超过 20 位），也可不填".into());
+    }
+    if let Ok(mobile) = minzheng_access::otp::normalize_phone(t) {
+        return Ok(Some(mobile));
+    }
+    let digits: String = t.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let fixed = digits.starts_with('0')
+        && (10..=12).contains(&digits.len())
+        && digits.chars().all(|c| c.is_ascii_digit());
+    if fixed {
+        return Ok(Some(t.split_whitespace().collect::<Vec<_>>().join("")));
+    }
+    Err("联系方式请填写手机号或带区号的固定电话（如 023-63881234），也可不填".into())
+}
+
+/// Whether one more objection is taken, given what the same address and notice sent recently.
+pub fn objection_allowed(
+    has_contact: bool,
+    from_address_hour: i64,
+    anonymous_from_address_hour: i64,
+    anonymous_on_notice_day: i64,
+) -> Result<(), String> {
+    if from_address_hour >= OBJECTIONS_PER_ADDRESS_HOUR {
+        return Err("本网络 1 小时内提交的异议过多，请稍后再试，或到街道、社区窗口当面提出".into());
+    }
+    if !has_contact && anonymous_from_address_hour >= ANONYMOUS_OBJECTIONS_PER_ADDRESS_HOUR {
+        return Err("匿名异议提交过于频繁：请留下联系电话以便核实，或 1 小时后再试".into());
+    }
+    if !has_contact && anonymous_on_notice_day >= ANONYMOUS_OBJECTIONS_PER_NOTICE_DAY {
+        return Err("本公示今日收到的匿名异议已达上限：请留下联系电话，您的异议仍会被受理".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objection_contacts_are_a_phone_or_nothing() {
+        assert_eq!(objection_contact(" "), Ok(None));
+        assert_eq!(
+            objection_contact("138 0000 1234"),
+            Ok(Some("13800001234".into()))
+        );
+        assert_eq!(
+            objection_contact("023-63881234"),
+            Ok(Some("023-63881234".into()))
+        );
+        assert!(objection_contact("x".repeat(1_900_000).as_str()).is_err());
+        assert!(objection_contact("请联系我").is_err());
+    }
+
+    #[test]
+    fn a_contact_lifts_the_anonymous_limits_but_not_the_address_limit() {
+        assert!(objection_allowed(false, 0, 0, 0).is_ok());
+        assert!(objection_allowed(false, 3, 3, 0).is_err());
+        assert!(objection_allowed(true, 3, 3, 0).is_ok());
+        assert!(objection_allowed(false, 0, 0, 20).is_err());
+        assert!(objection_allowed(true, 0, 0, 500).is_ok());
+        assert!(objection_allowed(true, 10, 0, 0).is_err());
+    }
 
     #[test]
     fn every_open_state_can_be_withdrawn_and_final_states_cannot_move() {

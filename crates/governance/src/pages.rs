@@ -692,14 +692,7 @@ async fn photo(
     let (ct, bytes) = state
         .run(false, move |tx| requests::photo(tx, &who, id, aid))
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "private, max-age=3600".into()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(minzheng_ui::download::stored_file(&ct, "照片", bytes))
 }
 
 // ---- 一约三会 ----

@@ -654,7 +654,8 @@ pub fn decide(
     let budget = if d.budget.trim().is_empty() {
         Fen(0)
     } else {
-        Fen::parse_yuan(d.budget.trim()).map_err(|e| invalid(format!("预算：{e}")))?
+        Fen::parse_yuan_within(d.budget.trim(), crate::rules::BUDGET_MAX)
+            .map_err(|e| invalid(format!("预算：{e}")))?
     };
     if budget.is_negative() {
         return Err(invalid("预算不能为负数"));

@@ -3,6 +3,7 @@
 //! lists, and the exact rates of the indicators. No I/O: the services feed these with rows.
 
 use minzheng_access::Action;
+use minzheng_kernel::money::Fen;
 use serde::Serialize;
 
 /// Where a request stands in the seven-step cycle (7单工作法); the step last completed.
@@ -427,6 +428,10 @@ pub fn mean(sum: i64, count: i64) -> String {
     let q = (2 * scaled + c) / (2 * c); // sum and count are non-negative: half up = half away
     format!("{}.{:02}", q / 100, q % 100)
 }
+
+/// The most a request's budget may be: a community matter of the seven steps, not a capital
+/// project; a larger figure is a typing slip.
+pub const BUDGET_MAX: Fen = Fen(10_000_000_000);
 
 #[cfg(test)]
 mod tests {

@@ -144,5 +144,14 @@ pub fn count(v: i64, label: &str) -> Result<i64, InstitutionsError> {
     if v < 0 {
         return Err(InstitutionsError::Invalid(format!("{label}不能为负数")));
     }
+    if v > MAX_PEOPLE {
+        return Err(InstitutionsError::Invalid(format!(
+            "{label}不能超过 {MAX_PEOPLE}：一所机构的人数不会更多，请核对"
+        )));
+    }
     Ok(v)
 }
+
+/// The most people any count in one institution's report may name (the largest institutions
+/// have a few thousand beds).
+pub const MAX_PEOPLE: i64 = 20_000;

@@ -13,11 +13,10 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate};
 use minzheng_access::{Action, Principal};
-use minzheng_ui::auth::urlencode;
 use minzheng_ui::{AppState, Auth, Layout, Staff, WebError, render};
 use serde::Deserialize;
 
@@ -60,7 +59,7 @@ pub struct Flash {
 }
 
 pub(crate) fn back(path: &str, msg: &str) -> Response {
-    Redirect::to(&format!("{path}?msg={}", urlencode(msg))).into_response()
+    minzheng_ui::flash::redirect(path, msg)
 }
 
 pub(crate) fn int(s: &str, label: &str) -> Result<i64, InstitutionsError> {

@@ -487,6 +487,16 @@ fn health_reports_refuse_future_dates_other_institutions_and_repeats() {
         );
         assert_eq!(count(db, "health_report"), 0);
         n.institution_id = a;
+        // A count past any institution's size is a slip (or a probe), not a report.
+        let huge = reports::NewHealthReport {
+            residents_fever: 99_999_999_999,
+            ..n.clone()
+        };
+        assert!(
+            err(db.write(|tx| reports::submit_health_report(tx, &staff, &huge, today)))
+                .contains("不能超过 20000")
+        );
+        assert_eq!(count(db, "health_report"), 0);
         db.write(|tx| reports::submit_health_report(tx, &staff, &n, today))
             .unwrap();
         err(db.write(|tx| reports::submit_health_report(tx, &staff, &n, today)));

@@ -53,6 +53,15 @@ pub enum MoneyError {
     /// The result does not fit in an `i64` number of fen.
     #[error("金额超出可表示的范围")]
     Overflow,
+    /// More than the field allows ([`Fen::parse_yuan_within`]).
+    #[error("金额不能超过 {max} 元")]
+    TooLarge {
+        /// The most the field takes, in yuan as shown.
+        max: String,
+    },
+    /// Less than zero where only amounts of zero or more make sense.
+    #[error("金额不能为负数")]
+    Negative,
     /// Division by zero persons, shares or a zero denominator.
     #[error("除数（人数、份数或分母）不能为 0")]
     ZeroDivisor,
@@ -245,6 +254,22 @@ impl Fen {
                 .ok_or(MoneyError::Overflow)?;
         }
         Ok(Fen(if negative { -fen } else { fen }))
+    }
+
+    /// [`Fen::parse_yuan`] for a form field with a stated range, zero to `max`: an amount a person
+    /// types is never unbounded, so a slip of the finger (or a probe) cannot put 999,999,999,999
+    /// yuan into a case.
+    pub fn parse_yuan_within(input: &str, max: Fen) -> Result<Fen, MoneyError> {
+        let f = Fen::parse_yuan(input)?;
+        if f.0 < 0 {
+            return Err(MoneyError::Negative);
+        }
+        if f > max {
+            return Err(MoneyError::TooLarge {
+                max: max.yuan_string().trim_end_matches(".00").to_owned(),
+            });
+        }
+        Ok(f)
     }
 
     /// Plain yuan with two decimals and no separators (`1234.56`, `-0.05`), for files and form

@@ -8,10 +8,9 @@ mod whatif;
 
 use crate::BenefitsError;
 use axum::Router;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use minzheng_kernel::month::Month;
 use minzheng_ui::AppState;
-use minzheng_ui::auth::urlencode;
 
 /// The page routes.
 pub fn routes() -> Router<AppState> {
@@ -34,6 +33,5 @@ fn parse_month(s: &str) -> Result<Month, BenefitsError> {
 
 /// Redirects back to `path` (which may carry a query already) with a short message.
 fn back(path: &str, msg: &str) -> Response {
-    let join = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{join}msg={}", urlencode(msg))).into_response()
+    minzheng_ui::flash::redirect(path, msg)
 }

@@ -15,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
 use minzheng_access::{AccessError, Action, Principal};
@@ -202,10 +202,10 @@ async fn compute(
                 yuan(total),
                 o.already()
             );
-            Ok(
-                Redirect::to(&format!("/benefits?month={month}&msg={}", urlencode(&msg)))
-                    .into_response(),
-            )
+            Ok(minzheng_ui::flash::redirect(
+                &format!("/benefits?month={month}"),
+                &msg,
+            ))
         }
         Err(
             BenefitsError::Invalid(m) | BenefitsError::Conflict(m) | BenefitsError::Parameter(m),
@@ -997,11 +997,19 @@ fn search(
         filters.push(format!("program = ${}", values.len()));
     }
     if term.chars().all(|c| c.is_ascii_digit() || c == 'X') && !term.is_empty() {
-        values.push(format!("{term}%"));
-        filters.push(format!("id_number LIKE ${}", values.len()));
+        values.push(minzheng_store::like_prefix(&term));
+        filters.push(format!(
+            "id_number LIKE ${} {}",
+            values.len(),
+            minzheng_store::LIKE_ESCAPE
+        ));
     } else if !term.is_empty() {
-        values.push(format!("%{}%", q.trim()));
-        filters.push(format!("name LIKE ${}", values.len()));
+        values.push(minzheng_store::like_contains(q.trim()));
+        filters.push(format!(
+            "name LIKE ${} {}",
+            values.len(),
+            minzheng_store::LIKE_ESCAPE
+        ));
     }
     let (cond, scope_values) = who.scope().sql("region_code", values.len() + 1);
     filters.push(cond);
