@@ -23,18 +23,23 @@ impl TestServer {
 
     /// Starts the application over `db` with `config` (its listen address is replaced by port 0).
     pub fn start_with(db: Db, config: WebConfig) -> TestServer {
+        Self::start_state(AppState::new(db, config))
+    }
+
+    /// Starts the application with a state set up by the test (a sender, a verifier).
+    pub fn start_state(state: AppState) -> TestServer {
+        let mut state = state;
         let config = WebConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            ..config
+            ..(*state.config).clone()
         };
+        state.config = std::sync::Arc::new(config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("test runtime");
-        let running = runtime
-            .block_on(spawn(AppState::new(db, config)))
-            .expect("start test server");
+        let running = runtime.block_on(spawn(state)).expect("start test server");
         TestServer {
             addr: running.addr,
             running: Some(running),
@@ -228,18 +233,24 @@ impl Browser {
 
     /// POSTs a form exactly as given (no CSRF token added).
     pub fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        self.post_with_headers(path, fields, &[])
+    }
+
+    /// POSTs a form exactly as given with extra headers (an `Origin`, a forwarded address).
+    pub fn post_with_headers(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
         let body = serde_urlencoded::to_string(fields).unwrap_or_default();
         let c = self.cookie_header();
-        let r = request(
-            self.addr,
-            "POST",
-            path,
-            &[
-                ("cookie", &c),
-                ("content-type", "application/x-www-form-urlencoded"),
-            ],
-            body.as_bytes(),
-        );
+        let mut headers = vec![
+            ("cookie", c.as_str()),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
+        headers.extend_from_slice(extra);
+        let r = request(self.addr, "POST", path, &headers, body.as_bytes());
         self.absorb(&r);
         r
     }
