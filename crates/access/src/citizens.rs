@@ -92,7 +92,7 @@ pub fn bind_id_number(
             action: "account.bind_id_number",
             record_type: "account",
             record_id: me.account_id.to_string(),
-            subject_key: Some(subject_key(&number)),
+            subject_key: Some(subject_key(tx, &number)?),
             before: None,
             after: None,
             detail: serde_json::json!({ "id_number": parsed.id_number.masked() }),

@@ -59,6 +59,7 @@ pub static MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_payroll_release"),
     migration!(11, "0011_benefit_review"),
     migration!(12, "0012_price_subsidy"),
+    migration!(14, "0014_audit_keys"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
