@@ -27,6 +27,14 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub secure_cookies: bool,
     pub sms_gateway_url: Option<String>,
+    /// The audit key file; none: `audit.key` beside an SQLite database (created on first use),
+    /// and an error for PostgreSQL, whose instances must share one file.
+    pub audit_key_file: Option<PathBuf>,
+    /// Where signed checkpoints of the audit chain go; none: `audit-checkpoints.jsonl` beside
+    /// the key file.
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// How often `serve` writes a checkpoint (when the chain has grown).
+    pub audit_checkpoint_interval_secs: u64,
     /// Where the settings came from, for the start-up log.
     pub file: Option<PathBuf>,
 }
@@ -48,6 +56,9 @@ impl Default for Config {
             max_body_bytes: 25 * 1024 * 1024,
             secure_cookies: false,
             sms_gateway_url: None,
+            audit_key_file: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_interval_secs: 300,
             file: None,
         }
     }
@@ -65,6 +76,9 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     secure_cookies: Option<bool>,
     sms_gateway_url: Option<String>,
+    audit_key_file: Option<PathBuf>,
+    audit_checkpoint_file: Option<PathBuf>,
+    audit_checkpoint_interval_secs: Option<u64>,
 }
 
 /// Variables this program reads; any other `MINZHENG_*` variable is refused.
@@ -80,6 +94,9 @@ const KNOWN_VARS: &[&str] = &[
     "MINZHENG_MAX_BODY_BYTES",
     "MINZHENG_SECURE_COOKIES",
     "MINZHENG_SMS_GATEWAY_URL",
+    "MINZHENG_AUDIT_KEY_FILE",
+    "MINZHENG_AUDIT_CHECKPOINT_FILE",
+    "MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS",
 ];
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -152,6 +169,15 @@ impl Config {
             if let Some(v) = f.sms_gateway_url {
                 c.sms_gateway_url = Some(v);
             }
+            if let Some(v) = f.audit_key_file {
+                c.audit_key_file = Some(v);
+            }
+            if let Some(v) = f.audit_checkpoint_file {
+                c.audit_checkpoint_file = Some(v);
+            }
+            if let Some(v) = f.audit_checkpoint_interval_secs {
+                c.audit_checkpoint_interval_secs = v;
+            }
             c.file = Some(path.clone());
         }
         if let Some(v) = var("MINZHENG_LISTEN") {
@@ -197,6 +223,16 @@ impl Config {
         if let Some(v) = var("MINZHENG_SMS_GATEWAY_URL") {
             c.sms_gateway_url = Some(v);
         }
+        if let Some(v) = var("MINZHENG_AUDIT_KEY_FILE") {
+            c.audit_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("MINZHENG_AUDIT_CHECKPOINT_FILE") {
+            c.audit_checkpoint_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS") {
+            c.audit_checkpoint_interval_secs =
+                parse_num("MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS", &v)?;
+        }
         if c.sms_gateway_url
             .as_deref()
             .is_some_and(|u| !u.starts_with("http://"))
@@ -207,6 +243,9 @@ impl Config {
         }
         if c.pool_size == 0 {
             return Err("pool_size 必须大于 0".into());
+        }
+        if c.audit_checkpoint_interval_secs == 0 {
+            return Err("audit_checkpoint_interval_secs 必须大于 0".into());
         }
         Ok(c)
     }
@@ -267,6 +306,40 @@ mod tests {
         assert!(err.contains("MINZHENG_LISTN"), "{err}");
         let err = Config::load(None, &vars(&[("MINZHENG_POOL_SIZE", "many")])).unwrap_err();
         assert!(err.contains("MINZHENG_POOL_SIZE"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn audit_files_and_the_checkpoint_interval_come_from_file_or_environment() {
+        let dir = std::env::temp_dir().join(format!("mz-config-audit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.toml");
+        std::fs::write(
+            &path,
+            "audit_key_file = \"/etc/minzheng/audit.key\"\naudit_checkpoint_interval_secs = 60\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            &vars(&[("MINZHENG_AUDIT_CHECKPOINT_FILE", "/var/lib/mz/cp.jsonl")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.audit_key_file.as_deref(),
+            Some(Path::new("/etc/minzheng/audit.key"))
+        );
+        assert_eq!(
+            c.audit_checkpoint_file.as_deref(),
+            Some(Path::new("/var/lib/mz/cp.jsonl"))
+        );
+        assert_eq!(c.audit_checkpoint_interval_secs, 60);
+        assert_eq!(Config::default().audit_checkpoint_interval_secs, 300);
+        let err = Config::load(
+            None,
+            &vars(&[("MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS", "0")]),
+        )
+        .unwrap_err();
+        assert!(err.contains("audit_checkpoint_interval_secs"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::audit::AuditKeys;
 use crate::{DatabaseUrl, Db, migrations};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -50,16 +50,10 @@ impl TestDb {
                 .db
                 .audit_keys()
                 .expect("test databases have audit keys");
-            write_key_file(&path, &keys);
+            keys.write_new(&path).expect("write the test key file");
         }
         path
     }
-}
-
-fn write_key_file(path: &Path, keys: &AuditKeys) {
-    std::fs::create_dir_all(path.parent().expect("a key file has a folder"))
-        .expect("create the test key folder");
-    std::fs::write(path, keys.to_file_text()).expect("write the test key file");
 }
 
 fn with_test_keys(db: Db) -> Db {

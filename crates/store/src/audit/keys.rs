@@ -174,14 +174,20 @@ impl AuditKeys {
     /// overwritten, since its keys are the only way to verify the rows they sealed.
     pub fn create(path: &Path) -> Result<AuditKeys, StoreError> {
         let keys = AuditKeys::generate()?;
+        keys.write_new(path)?;
+        Ok(keys)
+    }
+
+    /// Writes these keys to a new file (mode 0600, folders made as needed); an existing file is
+    /// never overwritten.
+    pub fn write_new(&self, path: &Path) -> Result<(), StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::AuditKeys(format!("无法创建目录 {}：{e}", dir.display()))
             })?;
         }
         let mut f = private_file(path, true)?;
-        write_synced(&mut f, path, keys.to_file_text().as_bytes())?;
-        Ok(keys)
+        write_synced(&mut f, path, self.to_file_text().as_bytes())
     }
 
     /// Adds a new chain key to an existing key file and returns its id: it seals new rows from the
