@@ -61,11 +61,30 @@ fn verify_against(db: &Db, file: &Path) -> ChainStatus {
     audit::verify_with(db, &cps).unwrap().status
 }
 
-fn broken(status: ChainStatus) -> (i64, String) {
-    match status {
-        ChainStatus::Broken { seq, reason } => (seq, reason),
-        other => panic!("expected a break, got {other:?}"),
+/// Asserts a break at row `seq` (when given) whose reason says every one of `needles`.
+fn assert_broken(status: ChainStatus, seq: Option<i64>, needles: &[&str], label: &str) {
+    let ChainStatus::Broken { seq: at, reason } = status else {
+        panic!("{label}: expected a break, got {status:?}");
+    };
+    if let Some(seq) = seq {
+        assert_eq!(at, seq, "{label}: {reason}");
     }
+    for n in needles {
+        assert!(reason.contains(n), "{label}: {reason} (wanted {n})");
+    }
+}
+
+/// What an attacker without the keys does first: delete every row after `keep` and move the head
+/// back to it, consistently.
+fn cut_tail(db: &Db, keep: i64) {
+    db.write(|tx| {
+        tx.execute("DELETE FROM audit_log WHERE seq > $1", params![keep])?;
+        tx.execute(
+            "UPDATE audit_head SET last_seq = $1, last_hash = (SELECT hash FROM audit_log WHERE seq = $1) WHERE id = 1",
+            params![keep],
+        )
+    })
+    .unwrap();
 }
 
 /// One stored row, as an attacker reads it to rewrite it.
@@ -241,14 +260,7 @@ fn a_cut_off_tail_with_the_head_moved_back_is_found_by_the_checkpoint() {
         );
 
         // Cut rows 5–8 and move the head back to row 4, consistently.
-        t.write(|tx| {
-            tx.execute("DELETE FROM audit_log WHERE seq > 4", params![])?;
-            tx.execute(
-                "UPDATE audit_head SET last_seq = 4, last_hash = (SELECT hash FROM audit_log WHERE seq = 4) WHERE id = 1",
-                params![],
-            )
-        })
-        .unwrap();
+        cut_tail(&t, 4);
         // Every remaining row is genuine: the chain alone cannot tell.
         assert_eq!(
             audit::verify(&t).unwrap(),
@@ -256,15 +268,16 @@ fn a_cut_off_tail_with_the_head_moved_back_is_found_by_the_checkpoint() {
             "{}",
             t.label
         );
-        let (seq, reason) = broken(verify_against(&t, &file));
-        assert_eq!(seq, 5, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("链只有 4 行")
-                && reason.contains("链长 6 行")
-                && reason.contains("audit-checkpoints.jsonl 第 1 行")
-                && reason.contains("截去"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            verify_against(&t, &file),
+            Some(5),
+            &[
+                "链只有 4 行",
+                "链长 6 行",
+                "audit-checkpoints.jsonl 第 1 行",
+                "截去",
+            ],
+            t.label,
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -280,9 +293,12 @@ fn a_row_edited_and_resealed_with_unkeyed_hashes_does_not_verify() {
                 r.cols[9] = Some(r#"{"n":"changed"}"#.into());
             }
         });
-        let (seq, reason) = broken(audit::verify(&t).unwrap());
-        assert_eq!(seq, 3, "{}: {reason}", t.label);
-        assert!(reason.contains("记录被修改"), "{}: {reason}", t.label);
+        assert_broken(
+            audit::verify(&t).unwrap(),
+            Some(3),
+            &["记录被修改"],
+            t.label,
+        );
     }
     for t in databases("audit_unkeyed_whole") {
         let dir = scratch(&t, "whole");
@@ -296,19 +312,17 @@ fn a_row_edited_and_resealed_with_unkeyed_hashes_does_not_verify() {
                 r.cols[9] = Some(r#"{"n":"changed"}"#.into());
             }
         });
-        let (seq, reason) = broken(audit::verify(&t).unwrap());
-        assert_eq!(seq, 1, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("没有密钥编号") && reason.contains("没有检查点"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            audit::verify(&t).unwrap(),
+            Some(1),
+            &["没有密钥编号", "没有检查点"],
+            t.label,
         );
-        let (seq, reason) = broken(verify_against(&t, &file));
-        assert_eq!(seq, 1, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("检查点只为前 0 行作证"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            verify_against(&t, &file),
+            Some(1),
+            &["检查点只为前 0 行作证"],
+            t.label,
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -325,27 +339,25 @@ fn rows_forged_under_another_key_do_not_verify() {
         // cuts rows 3–4 and writes edited ones in their place through the ordinary code.
         let attacker = Db::open(t.url(), 2).unwrap();
         attacker.set_audit_keys(Arc::new(AuditKeys::generate().unwrap()));
-        attacker
-            .write(|tx| {
-                tx.execute("DELETE FROM audit_log WHERE seq > 2", params![])?;
-                tx.execute(
-                    "UPDATE audit_head SET last_seq = 2, last_hash = (SELECT hash FROM audit_log WHERE seq = 2) WHERE id = 1",
-                    params![],
-                )
-            })
-            .unwrap();
+        cut_tail(&attacker, 2);
         append_n(&attacker, 2);
         let seals: Vec<Option<i64>> = stored_rows(&t).iter().map(|r| r.key_id).collect();
         assert_eq!(seals, vec![Some(1); 4], "{}", t.label);
 
-        let (seq, reason) = broken(audit::verify(&t).unwrap());
-        assert_eq!(seq, 3, "{}: {reason}", t.label);
-        assert!(reason.contains("记录被修改"), "{}: {reason}", t.label);
+        assert_broken(
+            audit::verify(&t).unwrap(),
+            Some(3),
+            &["记录被修改"],
+            t.label,
+        );
         // A checkpoint the attacker signs with their key does not pass either.
         let forged = checkpoint::take(&attacker).unwrap().unwrap();
-        let (seq, reason) = broken(audit::verify_with(&t, &[forged]).unwrap().status);
-        assert_eq!(seq, 4, "{}: {reason}", t.label);
-        assert!(reason.contains("签名不符"), "{}: {reason}", t.label);
+        assert_broken(
+            audit::verify_with(&t, &[forged]).unwrap().status,
+            Some(4),
+            &["签名不符"],
+            t.label,
+        );
         attacker.close();
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -418,18 +430,17 @@ fn rotated_keys_verify_old_and_new_rows_and_a_missing_key_is_named() {
             .collect();
         std::fs::write(&key_file, without_1).unwrap();
         t.set_audit_keys(Arc::new(AuditKeys::load(&key_file).unwrap()));
-        let (seq, reason) = broken(audit::verify(&t).unwrap());
-        assert_eq!(seq, 1, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("以密钥 1 封存") && reason.contains("没有密钥 1"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            audit::verify(&t).unwrap(),
+            Some(1),
+            &["以密钥 1 封存", "没有密钥 1"],
+            t.label,
         );
-        let (_, reason) = broken(verify_against(&t, &file));
-        assert!(
-            reason.contains("cp.jsonl 第 1 行") && reason.contains("没有密钥 1"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            verify_against(&t, &file),
+            None,
+            &["cp.jsonl 第 1 行", "没有密钥 1"],
+            t.label,
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -475,12 +486,11 @@ fn rows_from_before_keyed_hashes_verify_once_a_checkpoint_seals_them() {
         let file = dir.join("cp.jsonl");
         write_rows_from_before_keying(&t, 3);
         // Before the first checkpoint nothing vouches for them: they could be a forged chain.
-        let (seq, reason) = broken(audit::verify(&t).unwrap());
-        assert_eq!(seq, 1, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("minzheng audit checkpoint"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            audit::verify(&t).unwrap(),
+            Some(1),
+            &["minzheng audit checkpoint"],
+            t.label,
         );
         let cp = checkpoint_now(&t, &file);
         assert_eq!((cp.seq, cp.unkeyed), (3, 3), "{}", t.label);
@@ -508,12 +518,11 @@ fn rows_from_before_keyed_hashes_verify_once_a_checkpoint_seals_them() {
                 r.key_id = None;
             }
         });
-        let (seq, reason) = broken(verify_against(&t, &file));
-        assert_eq!(seq, 4, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("检查点只为前 3 行作证"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            verify_against(&t, &file),
+            Some(4),
+            &["检查点只为前 3 行作证"],
+            t.label,
         );
         // An unkeyed row after a keyed one is never accepted.
         write_rows(&t, &genuine);
@@ -522,12 +531,11 @@ fn rows_from_before_keyed_hashes_verify_once_a_checkpoint_seals_them() {
                 r.key_id = None;
             }
         });
-        let (seq, reason) = broken(verify_against(&t, &file));
-        assert_eq!(seq, 5, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("排在以密钥封存的第 4 行之后"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            verify_against(&t, &file),
+            Some(5),
+            &["排在以密钥封存的第 4 行之后"],
+            t.label,
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -543,12 +551,11 @@ fn an_edited_checkpoint_file_is_refused_naming_the_line() {
         let text = std::fs::read_to_string(&file).unwrap();
         // Lowering the recorded length would hide a cut tail: the signature no longer fits.
         std::fs::write(&file, text.replace("\"seq\":3", "\"seq\":2")).unwrap();
-        let (seq, reason) = broken(verify_against(&t, &file));
-        assert_eq!(seq, 2, "{}: {reason}", t.label);
-        assert!(
-            reason.contains("cp.jsonl 第 1 行") && reason.contains("签名不符"),
-            "{}: {reason}",
-            t.label
+        assert_broken(
+            verify_against(&t, &file),
+            Some(2),
+            &["cp.jsonl 第 1 行", "签名不符"],
+            t.label,
         );
         std::fs::write(&file, format!("{text}not a checkpoint\n")).unwrap();
         let err = checkpoint::read(&file).unwrap_err().to_string();
