@@ -3,7 +3,7 @@
 use crate::AccessError;
 use crate::principal::Principal;
 use crate::roles::Action;
-use minzheng_store::audit::subject_key;
+use minzheng_store::audit::{subject_key, unkeyed_subject_key};
 use minzheng_store::{Tx, params};
 use serde::Serialize;
 
@@ -67,19 +67,22 @@ pub fn search(
     q: &AuditQuery,
 ) -> Result<Vec<AuditRow>, AccessError> {
     viewer.require(Action::AuditRead)?;
-    let subject = blank(&q.id_number).map(|n| {
+    let number = blank(&q.id_number).map(|n| {
         let today = minzheng_kernel::id_number::china_today();
         match minzheng_kernel::id_number::IdNumber::parse(&n, today) {
-            Ok(p) => subject_key(p.id_number.as_str()),
-            Err(_) => subject_key(&n.to_uppercase()),
+            Ok(p) => p.id_number.as_str().to_owned(),
+            Err(_) => n.to_uppercase(),
         }
     });
+    // Rows written before keyed hashes carry the unkeyed key: look for both.
+    let subject = number.as_deref().map(|n| subject_key(tx, n)).transpose()?;
+    let unkeyed_subject = number.as_deref().map(unkeyed_subject_key);
     let rows = tx.query(
         "SELECT seq, at, actor, role, action, record_type, record_id, address, request_id, detail FROM audit_log
          WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1)
            AND (CAST($2 AS TEXT) IS NULL OR record_type = $2)
            AND (CAST($3 AS TEXT) IS NULL OR record_id = $3)
-           AND (CAST($4 AS TEXT) IS NULL OR subject_key = $4)
+           AND (CAST($4 AS TEXT) IS NULL OR subject_key = $4 OR (subject_key = $9 AND key_id IS NULL))
            AND (CAST($5 AS TEXT) IS NULL OR at >= $5)
            AND (CAST($6 AS TEXT) IS NULL OR at < $6)
            AND (CAST($7 AS BIGINT) IS NULL OR seq < $7)
@@ -92,7 +95,8 @@ pub fn search(
             blank(&q.from),
             blank(&q.to),
             q.before_seq,
-            PAGE
+            PAGE,
+            unkeyed_subject
         ],
     )?;
     rows.iter()

@@ -163,6 +163,7 @@ pub fn bind_id_number(
                     params![me.account_id, holder, number, binding.real_name, now],
                 )?
                 .get(0)?;
+            let key = subject_key(tx, &number)?;
             audit::append(
                 tx,
                 &me.audit(),
@@ -170,7 +171,7 @@ pub fn bind_id_number(
                     action: "account.id_binding_disputed",
                     record_type: "id_binding_dispute",
                     record_id: id.to_string(),
-                    subject_key: Some(subject_key(&number)),
+                    subject_key: Some(key),
                     before: None,
                     after: None,
                     detail: serde_json::json!({ "id_number": binding.id_number.masked() }),
@@ -199,7 +200,7 @@ pub fn bind_id_number(
             action: "account.bind_id_number",
             record_type: "account",
             record_id: me.account_id.to_string(),
-            subject_key: Some(subject_key(&number)),
+            subject_key: Some(subject_key(tx, &number)?),
             before: None,
             after: None,
             detail: serde_json::json!({
@@ -293,6 +294,7 @@ pub fn verify_at_counter(
         "UPDATE account SET id_verified_at = $1, id_verified_by = $2, updated_at = $1 WHERE id = $3",
         params![now, staff.username, account_id],
     )?;
+    let key = subject_key(tx, card.as_str())?;
     audit::append(
         tx,
         &staff.audit(),
@@ -300,7 +302,7 @@ pub fn verify_at_counter(
             action: "account.verify_id_number",
             record_type: "account",
             record_id: account_id.to_string(),
-            subject_key: Some(subject_key(card.as_str())),
+            subject_key: Some(key),
             before: None,
             after: None,
             detail: serde_json::json!({ "id_number": card.masked(), "method": "counter" }),
@@ -416,6 +418,7 @@ pub fn resolve_dispute(
         "UPDATE id_binding_dispute SET status = $1, resolved_at = $2, resolved_by = $3, resolution_note = $4 WHERE id = $5",
         params![status, now, staff.username, note, dispute_id],
     )?;
+    let key = subject_key(tx, &number)?;
     audit::append(
         tx,
         &staff.audit(),
@@ -423,7 +426,7 @@ pub fn resolve_dispute(
             action: "account.id_binding_resolved",
             record_type: "id_binding_dispute",
             record_id: dispute_id.to_string(),
-            subject_key: Some(subject_key(&number)),
+            subject_key: Some(key),
             before: None,
             after: None,
             detail: serde_json::json!({ "decision": status, "claimant": claimant, "holder": holder }),

@@ -33,7 +33,7 @@ pub(crate) fn audit(
             action,
             record_type,
             record_id: record_id.to_string(),
-            subject_key: subject.map(subject_key),
+            subject_key: subject.map(|n| subject_key(tx, n)).transpose()?,
             before: None,
             after: None,
             detail,

@@ -804,7 +804,7 @@ pub fn import_recipients(
                 action: "benefits.price_recipient.import",
                 record_type: "price_subsidy_recipient",
                 record_id: id.to_string(),
-                subject_key: Some(audit::subject_key(r.id_number.as_str())),
+                subject_key: Some(audit::subject_key(tx, r.id_number.as_str())?),
                 before: None,
                 after: Some(serde_json::json!({
                     "group": r.group.code(), "region_code": r.region_code, "bank_code": r.bank_code,

@@ -474,7 +474,7 @@ pub fn set_category(
             action: "benefits.review.category",
             record_type: "review_profile",
             record_id: enrolment_id.to_string(),
-            subject_key: Some(audit::subject_key(&id_number)),
+            subject_key: Some(audit::subject_key(tx, &id_number)?),
             before: before.map(|c| serde_json::json!({ "category": c })),
             after: Some(serde_json::json!({ "category": category.code() })),
             detail: serde_json::json!({ "reason": reason, "open_task_due": redated }),
@@ -928,7 +928,7 @@ pub fn record_outcome(
             action: "benefits.review.record",
             record_type: "review_task",
             record_id: task_id.to_string(),
-            subject_key: Some(audit::subject_key(&id_number)),
+            subject_key: Some(audit::subject_key(tx, &id_number)?),
             before: Some(serde_json::json!({
                 "status": "due", "members": old.members, "counted_income_fen": old.counted_income.0,
                 "supplement_fen": old.supplement.0,

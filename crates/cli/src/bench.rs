@@ -166,6 +166,14 @@ impl Drop for Scratch {
 }
 
 pub(crate) fn scratch(url: Option<&str>) -> Result<Scratch, String> {
+    let scratch = scratch_unkeyed(url)?;
+    // A scratch database is sealed with keys of its own, which go away with it.
+    let keys = minzheng_store::audit::AuditKeys::generate().map_err(|e| e.to_string())?;
+    scratch.db.set_audit_keys(std::sync::Arc::new(keys));
+    Ok(scratch)
+}
+
+fn scratch_unkeyed(url: Option<&str>) -> Result<Scratch, String> {
     match url
         .map(DatabaseUrl::parse)
         .transpose()

@@ -31,6 +31,14 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// The real-name verification service (`http://…`); none: bindings are verified at a counter.
     pub real_name_verifier_url: Option<String>,
+    /// The audit key file; none: `audit.key` beside an SQLite database (created on first use),
+    /// and an error for PostgreSQL, whose instances must share one file.
+    pub audit_key_file: Option<PathBuf>,
+    /// Where signed checkpoints of the audit chain go; none: `audit-checkpoints.jsonl` beside
+    /// the key file.
+    pub audit_checkpoint_file: Option<PathBuf>,
+    /// How often `serve` writes a checkpoint (when the chain has grown).
+    pub audit_checkpoint_interval_secs: u64,
     /// Where the settings came from, for the start-up log.
     pub file: Option<PathBuf>,
 }
@@ -54,6 +62,9 @@ impl Default for Config {
             sms_gateway_url: None,
             trusted_proxies: Vec::new(),
             real_name_verifier_url: None,
+            audit_key_file: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_interval_secs: 300,
             file: None,
         }
     }
@@ -73,6 +84,9 @@ struct FileConfig {
     sms_gateway_url: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     real_name_verifier_url: Option<String>,
+    audit_key_file: Option<PathBuf>,
+    audit_checkpoint_file: Option<PathBuf>,
+    audit_checkpoint_interval_secs: Option<u64>,
 }
 
 /// Variables this program reads; any other `MINZHENG_*` variable is refused.
@@ -90,6 +104,9 @@ const KNOWN_VARS: &[&str] = &[
     "MINZHENG_SMS_GATEWAY_URL",
     "MINZHENG_TRUSTED_PROXIES",
     "MINZHENG_REAL_NAME_VERIFIER_URL",
+    "MINZHENG_AUDIT_KEY_FILE",
+    "MINZHENG_AUDIT_CHECKPOINT_FILE",
+    "MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS",
 ];
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -168,6 +185,15 @@ impl Config {
             if let Some(v) = f.real_name_verifier_url {
                 c.real_name_verifier_url = Some(v);
             }
+            if let Some(v) = f.audit_key_file {
+                c.audit_key_file = Some(v);
+            }
+            if let Some(v) = f.audit_checkpoint_file {
+                c.audit_checkpoint_file = Some(v);
+            }
+            if let Some(v) = f.audit_checkpoint_interval_secs {
+                c.audit_checkpoint_interval_secs = v;
+            }
             c.file = Some(path.clone());
         }
         if let Some(v) = var("MINZHENG_LISTEN") {
@@ -234,6 +260,16 @@ impl Config {
                     .into(),
             );
         }
+        if let Some(v) = var("MINZHENG_AUDIT_KEY_FILE") {
+            c.audit_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("MINZHENG_AUDIT_CHECKPOINT_FILE") {
+            c.audit_checkpoint_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS") {
+            c.audit_checkpoint_interval_secs =
+                parse_num("MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS", &v)?;
+        }
         if c.sms_gateway_url
             .as_deref()
             .is_some_and(|u| !u.starts_with("http://"))
@@ -244,6 +280,9 @@ impl Config {
         }
         if c.pool_size == 0 {
             return Err("pool_size 必须大于 0".into());
+        }
+        if c.audit_checkpoint_interval_secs == 0 {
+            return Err("audit_checkpoint_interval_secs 必须大于 0".into());
         }
         Ok(c)
     }
@@ -304,6 +343,40 @@ mod tests {
         assert!(err.contains("MINZHENG_LISTN"), "{err}");
         let err = Config::load(None, &vars(&[("MINZHENG_POOL_SIZE", "many")])).unwrap_err();
         assert!(err.contains("MINZHENG_POOL_SIZE"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn audit_files_and_the_checkpoint_interval_come_from_file_or_environment() {
+        let dir = std::env::temp_dir().join(format!("mz-config-audit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.toml");
+        std::fs::write(
+            &path,
+            "audit_key_file = \"/etc/minzheng/audit.key\"\naudit_checkpoint_interval_secs = 60\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            &vars(&[("MINZHENG_AUDIT_CHECKPOINT_FILE", "/var/lib/mz/cp.jsonl")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.audit_key_file.as_deref(),
+            Some(Path::new("/etc/minzheng/audit.key"))
+        );
+        assert_eq!(
+            c.audit_checkpoint_file.as_deref(),
+            Some(Path::new("/var/lib/mz/cp.jsonl"))
+        );
+        assert_eq!(c.audit_checkpoint_interval_secs, 60);
+        assert_eq!(Config::default().audit_checkpoint_interval_secs, 300);
+        let err = Config::load(
+            None,
+            &vars(&[("MINZHENG_AUDIT_CHECKPOINT_INTERVAL_SECS", "0")]),
+        )
+        .unwrap_err();
+        assert!(err.contains("audit_checkpoint_interval_secs"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

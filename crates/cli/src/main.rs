@@ -1,6 +1,7 @@
 //! `minzheng`: the one binary of the platform. Every command runs the same services as the web.
 
 mod assistance;
+mod audit;
 mod bench;
 mod benefits;
 mod check;
@@ -78,10 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: reference::RegionsCommand,
     },
-    /// The audit log: `audit verify` walks the hash chain and names the first broken row.
+    /// The audit log: verify the keyed hash chain against its checkpoints, write a checkpoint,
+    /// add a key.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit::Command,
     },
     /// Writes a deterministic synthetic population into an empty registry (demos, load tests).
     Generate {
@@ -133,12 +135,6 @@ enum Command {
     },
     /// Prints the version and the schema version this binary brings.
     Version,
-}
-
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Checks every row of the audit chain; names the first broken row and exits non-zero if any.
-    Verify,
 }
 
 fn main() -> ExitCode {
@@ -238,20 +234,7 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let db = open(&config)?;
-            match minzheng_store::audit::verify(&db).map_err(|e| e.to_string())? {
-                minzheng_store::audit::ChainStatus::Intact { rows } => {
-                    println!("审计日志完整：共 {rows} 行，哈希链无断点");
-                    Ok(())
-                }
-                minzheng_store::audit::ChainStatus::Broken { seq, reason } => {
-                    Err(format!("审计日志在第 {seq} 行断开：{reason}"))
-                }
-            }
-        }
+        Command::Audit { command } => audit::run(&config, command),
         Command::Calendar { command } => {
             let db = open_migrated(&config)?;
             reference::calendar(&db, command)
@@ -283,7 +266,19 @@ fn init_logging(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
+/// Opens the database with the audit keys of the configuration (see `audit::attach_keys`).
 fn open(config: &Config) -> Result<Db, String> {
+    // Resolved and read first: PostgreSQL without a key file, or a configured file that is not
+    // there, is refused before anything connects.
+    let files = audit::files(config)?;
+    let keys = audit::load_keys(config, &files)?;
+    let db = open_unkeyed(config)?;
+    audit::attach_keys(&db, keys, &files)?;
+    Ok(db)
+}
+
+/// Opens the database without audit keys: only for what writes no audit rows.
+fn open_unkeyed(config: &Config) -> Result<Db, String> {
     let url = DatabaseUrl::parse(&config.database_url).map_err(|e| e.to_string())?;
     Db::open(&url, config.pool_size).map_err(|e| e.to_string())
 }
@@ -306,6 +301,11 @@ fn open_migrated(config: &Config) -> Result<Db, String> {
 fn serve(config: &Config, demo: bool) -> Result<(), String> {
     let listen = config.listen_addr()?;
     let db = open_migrated(config)?;
+    let checkpoints = std::sync::Arc::new(audit::Checkpoints::new(
+        db.clone(),
+        audit::files(config)?.checkpoint_file,
+    ));
+    let checkpoint_every = std::time::Duration::from_secs(config.audit_checkpoint_interval_secs);
     if demo {
         match demo::load(&db) {
             Ok(report) => tracing::info!(%report, "demo data loaded"),
@@ -347,9 +347,11 @@ fn serve(config: &Config, demo: bool) -> Result<(), String> {
             "minzheng {} serving",
             env!("CARGO_PKG_VERSION")
         );
-        minzheng_web::serve(state, listener, shutdown_signal())
-            .await
-            .map_err(|e| format!("服务异常退出：{e}"))?;
+        let periodic = tokio::spawn(checkpoints.clone().every(checkpoint_every));
+        let served = minzheng_web::serve(state, listener, shutdown_signal()).await;
+        periodic.abort();
+        checkpoints.last().await;
+        served.map_err(|e| format!("服务异常退出：{e}"))?;
         tracing::info!("stopped");
         Ok(())
     })

@@ -1,6 +1,6 @@
 //! `minzheng generate` on every backend of the run: all or nothing, refused twice, deterministic.
 
-use minzheng_store::testing::databases;
+use minzheng_store::testing::{TestDb, databases};
 use minzheng_store::{DatabaseUrl, Db, params};
 use std::process::Command;
 
@@ -11,12 +11,13 @@ fn url_of(db: &Db) -> String {
     }
 }
 
-fn generate(url: &str, seed: &str) -> std::process::Output {
+fn generate(t: &TestDb, seed: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_minzheng"))
         .env_remove("MINZHENG_DATABASE_URL")
+        .env("MINZHENG_AUDIT_KEY_FILE", t.audit_key_file())
         .args([
             "--database-url",
-            url,
+            &url_of(t),
             "generate",
             "--scale",
             "demo",
@@ -41,8 +42,7 @@ fn ids(db: &Db) -> Vec<String> {
 fn the_demo_population_is_written_whole_once_and_the_same_for_the_same_seed() {
     let mut previous: Option<Vec<String>> = None;
     for t in databases("generate") {
-        let url = url_of(&t);
-        let out = generate(&url, "7");
+        let out = generate(&t, "7");
         assert!(out.status.success(), "{}: {out:?}", t.label);
         let (households, people, outside): (i64, i64, i64) = t
             .read(|tx| {
@@ -143,7 +143,7 @@ fn the_demo_population_is_written_whole_once_and_the_same_for_the_same_seed() {
         );
         assert!(programs >= 4, "{}: {programs} programs", t.label);
 
-        let again = generate(&url, "7");
+        let again = generate(&t, "7");
         assert!(!again.status.success());
         assert!(
             String::from_utf8_lossy(&again.stderr).contains("人口库已有 1000 户"),

@@ -2,7 +2,7 @@
 //! either whole (its lines agree with its control totals) or absent, and a rerun completes the month
 //! without paying anyone twice. Two runs at once pay everyone once.
 
-use minzheng_store::testing::databases;
+use minzheng_store::testing::{TestDb, databases};
 use minzheng_store::{DatabaseUrl, Db, params};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -14,10 +14,11 @@ fn url_of(db: &Db) -> String {
     }
 }
 
-fn minzheng(url: &str, args: &[&str]) -> Command {
+fn minzheng(t: &TestDb, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_minzheng"));
     c.env_remove("MINZHENG_DATABASE_URL")
-        .args(["--database-url", url])
+        .env("MINZHENG_AUDIT_KEY_FILE", t.audit_key_file())
+        .args(["--database-url", &url_of(t)])
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -50,15 +51,14 @@ fn assert_whole(db: &Db, label: &str) -> i64 {
 #[test]
 fn a_killed_payroll_leaves_whole_cycles_or_none_and_a_rerun_completes_it() {
     for t in databases("payroll_kill") {
-        let url = url_of(&t);
-        let g = minzheng(&url, &["generate", "--scale", "demo", "--seed", "3"])
+        let g = minzheng(&t, &["generate", "--scale", "demo", "--seed", "3"])
             .status()
             .unwrap();
         assert!(g.success(), "{}", t.label);
         let month = minzheng_kernel::month::Month::of(minzheng_kernel::id_number::china_today())
             .to_string();
         for delay in [5_u64, 40, 120] {
-            let mut child = minzheng(&url, &["payroll", "compute", &month])
+            let mut child = minzheng(&t, &["payroll", "compute", &month])
                 .spawn()
                 .unwrap();
             std::thread::sleep(Duration::from_millis(delay));
@@ -66,7 +66,7 @@ fn a_killed_payroll_leaves_whole_cycles_or_none_and_a_rerun_completes_it() {
             let _ = child.wait();
             assert_whole(&t, t.label);
         }
-        let done = minzheng(&url, &["payroll", "compute", &month])
+        let done = minzheng(&t, &["payroll", "compute", &month])
             .status()
             .unwrap();
         assert!(done.success(), "{}", t.label);
@@ -90,10 +90,10 @@ fn a_killed_payroll_leaves_whole_cycles_or_none_and_a_rerun_completes_it() {
         assert_eq!(cycles, 2, "{}", t.label);
         assert_eq!(lines, payable, "{}", t.label);
         // Two more runs at once change nothing.
-        let a = minzheng(&url, &["payroll", "compute", &month])
+        let a = minzheng(&t, &["payroll", "compute", &month])
             .spawn()
             .unwrap();
-        let b = minzheng(&url, &["payroll", "compute", &month])
+        let b = minzheng(&t, &["payroll", "compute", &month])
             .spawn()
             .unwrap();
         for mut c in [a, b] {

@@ -1,7 +1,7 @@
 //! Two `minzheng serve` processes on different ports over one database act as one system:
 //! sessions are shared and each queued message is delivered by exactly one of them.
 
-use minzheng_store::testing::databases;
+use minzheng_store::testing::{TestDb, databases};
 use minzheng_store::{DatabaseUrl, params};
 use minzheng_web::testing::{Browser, get, request};
 use std::net::{SocketAddr, TcpListener};
@@ -25,10 +25,11 @@ impl Drop for Serve {
     }
 }
 
-fn serve(url: &str, port: u16, dir: &std::path::Path) -> (Serve, SocketAddr) {
+fn serve(t: &TestDb, url: &str, port: u16, dir: &std::path::Path) -> (Serve, SocketAddr) {
     let child = Command::new(env!("CARGO_BIN_EXE_minzheng"))
         .current_dir(dir)
         .env_remove("MINZHENG_DATABASE_URL")
+        .env("MINZHENG_AUDIT_KEY_FILE", t.audit_key_file())
         .args([
             "--database-url",
             url,
@@ -61,8 +62,8 @@ fn two_serve_processes_share_sessions_and_deliver_each_message_once() {
         };
         let dir = std::env::temp_dir().join(format!("mz-two-{}-{}", t.label, std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let (_a, a) = serve(&url, free_port(), &dir);
-        let (_b, b) = serve(&url, free_port(), &dir);
+        let (_a, a) = serve(&t, &url, free_port(), &dir);
+        let (_b, b) = serve(&t, &url, free_port(), &dir);
 
         // A citizen asks instance A for a code and signs in on instance B.
         let mut on_a = Browser::new(a);

@@ -103,7 +103,7 @@ pub fn admit(tx: &mut Tx<'_>, who: &Principal, n: &NewResident) -> Result<i64, I
             action: "resident.admit",
             record_type: "resident",
             record_id: rid.to_string(),
-            subject_key: Some(audit::subject_key(id.as_str())),
+            subject_key: Some(audit::subject_key(tx, id.as_str())?),
             before: None,
             after: None,
             detail: serde_json::json!({ "institution_id": inst.id, "on": n.admitted_on }),

@@ -520,7 +520,7 @@ pub fn withdraw_divorce(
             action: "marriage.divorce.withdraw",
             record_type: "divorce_application",
             record_id: application_id.to_string(),
-            subject_key: Some(audit::subject_key(&given)),
+            subject_key: Some(audit::subject_key(tx, &given)?),
             before: Some(serde_json::json!({ "status": "cooling" })),
             after: Some(serde_json::json!({ "status": "withdrawn" })),
             detail: serde_json::json!({ "day": today }),

@@ -491,7 +491,7 @@ fn book_inner(
             action: "marriage.appointment.book",
             record_type: "appointment",
             record_id: id.to_string(),
-            subject_key: Some(audit::subject_key(a.id.as_str())),
+            subject_key: Some(audit::subject_key(tx, a.id.as_str())?),
             before: None,
             after: Some(
                 serde_json::json!({ "slot": input.slot_id, "kind": input.kind.id(), "day": day, "parties": [a.id.as_str(), b.id.as_str()] }),

@@ -5,11 +5,12 @@
 //! accept them (SQLite binds them by name), so one SQL text serves both where the dialects agree.
 
 use crate::StoreError;
+use crate::audit::AuditKeys;
 use crate::value::{Row, ToValue, Value};
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Duration;
 
 /// Which engine a `Db` talks to; services branch on it only where the dialects differ.
@@ -99,6 +100,7 @@ struct Inner {
     max: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
+    audit_keys: RwLock<Option<Arc<AuditKeys>>>,
 }
 
 /// The database handle: cheap to clone, shared by every request and job.
@@ -144,6 +146,7 @@ impl Db {
                     total: 0,
                 }),
                 freed: Condvar::new(),
+                audit_keys: RwLock::new(None),
             }),
         };
         // Open one connection now, so a bad address or a bad file fails at start-up.
@@ -161,6 +164,26 @@ impl Db {
     /// The address this handle was opened with.
     pub fn url(&self) -> &DatabaseUrl {
         &self.inner.url
+    }
+
+    /// Sets the keys that seal audit rows and checkpoints (from the key file, outside the
+    /// database): done once at start, before any audited write. Every transaction reaches them,
+    /// so services need not carry them.
+    pub fn set_audit_keys(&self, keys: Arc<AuditKeys>) {
+        *self
+            .inner
+            .audit_keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(keys);
+    }
+
+    /// The audit keys set with [`Db::set_audit_keys`], if any.
+    pub fn audit_keys(&self) -> Option<Arc<AuditKeys>> {
+        self.inner
+            .audit_keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn lock_state(&self) -> std::sync::MutexGuard<'_, PoolState> {
@@ -255,7 +278,7 @@ impl Db {
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut conn = self.acquire()?;
-        let result = run_in_tx(&mut conn, write, f);
+        let result = run_in_tx(&mut conn, write, self.audit_keys(), f);
         self.release(conn);
         result
     }
@@ -272,6 +295,7 @@ impl Db {
 fn run_in_tx<T, E: From<StoreError>>(
     conn: &mut Conn,
     write: bool,
+    audit_keys: Option<Arc<AuditKeys>>,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
     match conn {
@@ -280,6 +304,7 @@ fn run_in_tx<T, E: From<StoreError>>(
                 .map_err(StoreError::from)?;
             let mut tx = Tx {
                 inner: TxInner::Sqlite(c),
+                audit_keys,
             };
             match f(&mut tx) {
                 Ok(v) if write => match c.execute_batch("COMMIT") {
@@ -309,6 +334,7 @@ fn run_in_tx<T, E: From<StoreError>>(
             .map_err(StoreError::from)?;
             let mut tx = Tx {
                 inner: TxInner::Pg { tx: t, stmts },
+                audit_keys,
             };
             let result = f(&mut tx);
             let TxInner::Pg { tx: t, .. } = tx.inner else {
@@ -363,6 +389,7 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
 /// An open transaction: the only way services touch the database.
 pub struct Tx<'a> {
     inner: TxInner<'a>,
+    audit_keys: Option<Arc<AuditKeys>>,
 }
 
 enum TxInner<'a> {
@@ -380,6 +407,15 @@ impl Tx<'_> {
             TxInner::Sqlite(_) => Backend::Sqlite,
             TxInner::Pg { .. } => Backend::Postgres,
         }
+    }
+
+    /// The audit keys of the database this transaction runs on; an error when none were set.
+    pub(crate) fn audit_keys(&self) -> Result<Arc<AuditKeys>, StoreError> {
+        self.audit_keys.clone().ok_or_else(|| {
+            StoreError::AuditKeys(
+                "未配置审计密钥：审计记录须以密钥文件中的密钥封存，见 audit_key_file".into(),
+            )
+        })
     }
 
     /// Runs a statement and returns how many rows it changed.

@@ -55,6 +55,9 @@ pub enum StoreError {
     /// Reading or writing a file failed.
     #[error("{0}")]
     Io(String),
+    /// The audit keys are missing, unreadable or lack a key a row needs.
+    #[error("{0}")]
+    AuditKeys(String),
 }
 
 impl StoreError {

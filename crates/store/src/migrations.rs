@@ -60,6 +60,7 @@ pub static MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_benefit_review"),
     migration!(12, "0012_price_subsidy"),
     migration!(13, "0013_trust"),
+    migration!(14, "0014_audit_keys"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -2,10 +2,13 @@
 //! `MINZHENG_TEST_DATABASE_URL` is set, its own PostgreSQL database, created here and dropped after.
 //!
 //! Tests never share data. If the variable is set and the server cannot be reached the test fails:
-//! CI must not pass quietly on one backend.
+//! CI must not pass quietly on one backend. Each database gets its own freshly generated audit keys,
+//! so audited writes work as in production; [`TestDb::audit_key_file`] hands them to a child process.
 
+use crate::audit::AuditKeys;
 use crate::{DatabaseUrl, Db, migrations};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The variable CI sets to the PostgreSQL server every database test also runs on.
@@ -19,11 +22,13 @@ pub struct TestDb {
     pub db: Db,
     /// A short label for assertion messages: `sqlite` or `postgres`.
     pub label: &'static str,
+    /// A folder of this test's own: the SQLite file's, or one made for a PostgreSQL database.
+    dir: PathBuf,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
-    File(PathBuf),
+    File,
     PgDatabase { admin_url: String, name: String },
 }
 
@@ -34,13 +39,36 @@ impl std::ops::Deref for TestDb {
     }
 }
 
+impl TestDb {
+    /// Writes this database's audit keys to a key file and returns its path, for a `minzheng`
+    /// child process (`MINZHENG_AUDIT_KEY_FILE`) to seal and verify rows as the test does. For
+    /// SQLite it is the file a binary finds by default, `audit.key` beside the database.
+    pub fn audit_key_file(&self) -> PathBuf {
+        let path = self.dir.join("audit.key");
+        if !path.exists() {
+            let keys = self
+                .db
+                .audit_keys()
+                .expect("test databases have audit keys");
+            keys.write_new(&path).expect("write the test key file");
+        }
+        path
+    }
+}
+
+fn with_test_keys(db: Db) -> Db {
+    db.set_audit_keys(Arc::new(
+        AuditKeys::generate().expect("generate test audit keys"),
+    ));
+    db
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         self.db.close();
+        let _ = std::fs::remove_dir_all(&self.dir);
         match &self.cleanup {
-            Cleanup::File(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
+            Cleanup::File => {}
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(mut c) = postgres::Client::connect(admin_url, postgres::NoTls) {
                     let _ =
@@ -77,9 +105,10 @@ pub fn sqlite_empty(test: &str) -> TestDb {
     let path = dir.join("test.db");
     let db = Db::open(&DatabaseUrl::Sqlite(path), 4).expect("open test SQLite database");
     TestDb {
-        db,
+        db: with_test_keys(db),
         label: "sqlite",
-        cleanup: Cleanup::File(dir),
+        dir,
+        cleanup: Cleanup::File,
     }
 }
 
@@ -101,8 +130,9 @@ pub fn postgres_empty(test: &str) -> Option<TestDb> {
     let url = with_database(&admin_url, &name);
     let db = Db::open(&DatabaseUrl::Postgres(url), 4).expect("open test PostgreSQL database");
     Some(TestDb {
-        db,
+        db: with_test_keys(db),
         label: "postgres",
+        dir: std::env::temp_dir().join(&name),
         cleanup: Cleanup::PgDatabase { admin_url, name },
     })
 }

@@ -280,7 +280,7 @@ fn append_n(db: &Db, n: usize) {
                     action: "test.change",
                     record_type: "sample",
                     record_id: i.to_string(),
-                    subject_key: Some(audit::subject_key("11010519491231002X")),
+                    subject_key: Some(audit::subject_key(tx, "11010519491231002X")?),
                     before: None,
                     after: Some(serde_json::json!({ "n": i })),
                     detail: serde_json::json!({}),
@@ -378,6 +378,7 @@ fn sqlite_backup_copies_a_live_database() {
     t.read(|_tx| minzheng_store::backup::sqlite_backup(&t, &to))
         .unwrap();
     let copy = Db::open(&DatabaseUrl::Sqlite(to.clone()), 1).unwrap();
+    copy.set_audit_keys(t.audit_keys().unwrap());
     let n: i64 = copy
         .read(|tx| {
             tx.query_one("SELECT COUNT(*) FROM audit_log", params![])?
