@@ -2,6 +2,7 @@
 
 use crate::{api, areas::AREAS, assets, pages};
 use axum::Router;
+use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -56,6 +58,28 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     )
 }
 
+/// Every response body as one that stays ended once it has ended. The compression layer polls a
+/// body once more after its end (for trailers), and the channel body the streamed exports use
+/// panics when polled after its end: without this, every download a browser asked for with
+/// `Accept-Encoding: gzip` was cut off.
+async fn fuse_body(response: Response) -> Response {
+    use http_body_util::BodyExt;
+    response.map(|body| Body::new(body.fuse()))
+}
+
+/// Gzip for pages, JSON and CSV; files that are compressed already (Excel workbooks and zip
+/// archives, PDFs, images) go out as they are: compressing them again costs CPU and saves nothing.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::const_new(
+                "application/vnd.openxmlformats-officedocument",
+            ))
+            .and(NotForContentType::const_new("application/zip"))
+            .and(NotForContentType::const_new("application/pdf")),
+    )
+}
+
 /// Wraps routes in the middleware every request goes through.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = state.config.clone();
@@ -85,7 +109,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(CompressionLayer::new())
+        .layer(compression())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
@@ -100,6 +124,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(auth)
         .merge(probes)
         .with_state(state)
+        .layer(axum::middleware::map_response(fuse_body))
         .layer(middleware)
 }
 
