@@ -162,6 +162,19 @@ async fn refusals(
     out
 }
 
+/// Nothing the platform answers is kept by the browser or a proxy, except the static assets:
+/// pages and API answers carry personal data, and after signing out, Back must show nothing.
+async fn no_store(req: Request<Body>, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/assets/");
+    let mut response = next.run(req).await;
+    if !asset {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Wraps routes in the middleware every request goes through.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = state.config.clone();
@@ -195,6 +208,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::from_fn(no_store))
         .layer(compression())
         .layer(axum::middleware::from_fn_with_state(limits, refusals))
         .layer(TimeoutLayer::with_status_code(
