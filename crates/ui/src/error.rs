@@ -425,12 +425,8 @@ fn path_detail(rest: &str) -> Option<String> {
     {
         return Some(format!("参数 {name} 应为{what}"));
     }
-    if rest.starts_with("Cannot parse value at index ") {
-        let index: usize = rest["Cannot parse value at index ".len()..]
-            .split(' ')
-            .next()?
-            .parse()
-            .ok()?;
+    if let Some(at) = rest.strip_prefix("Cannot parse value at index ") {
+        let index: usize = at.split(' ').next()?.parse().ok()?;
         return Some(format!("第 {} 个参数应为{what}", index + 1));
     }
     if rest.starts_with("Cannot parse ") {
