@@ -1,7 +1,10 @@
 //! Export downloads as a browser asks for them (`Accept-Encoding: gzip`), on every backend: the
 //! whole file arrives, a streamed payroll export of several chunks as much as a one-line one.
 
+mod edge_common;
+
 use chrono::NaiveDate;
+use edge_common::{PASSWORD, session, staff};
 use minzheng_access::{Principal, Role};
 use minzheng_benefits::BenefitsError;
 use minzheng_benefits::enrolments::{self, NewEnrolment};
@@ -14,8 +17,6 @@ use minzheng_kernel::sheet::unzip;
 use minzheng_store::{Db, params};
 use minzheng_web::testing::{Browser, TestResponse, TestServer, request};
 use std::io::Read;
-
-const PASSWORD: &str = "Minzheng-2026";
 
 fn orphan(seq: u16) -> NewEnrolment {
     let birth =
@@ -49,22 +50,7 @@ fn payroll(db: &Db, lines: u16) -> i64 {
         Ok::<_, BenefitsError>(())
     })
     .unwrap();
-    db.write(|tx| {
-        minzheng_access::accounts::create(
-            tx,
-            &Principal::system("test"),
-            &minzheng_access::accounts::NewAccount {
-                username: "yz-benefits".into(),
-                display_name: "渝中区待遇".into(),
-                role: Role::DistrictAdmin,
-                scope: "500103".into(),
-                unit_id: None,
-                password: PASSWORD.into(),
-                phone: None,
-            },
-        )
-    })
-    .unwrap();
+    staff(db, "yz-benefits", Role::DistrictAdmin, "500103");
     minzheng_benefits::payroll::compute_month(
         db,
         &Principal::system("test"),
@@ -82,10 +68,7 @@ fn payroll(db: &Db, lines: u16) -> i64 {
 /// GET as a browser does: with the session cookie and `Accept-Encoding: gzip`, the body
 /// decompressed when the server compressed it.
 fn browser_get(server: &TestServer, b: &Browser, path: &str) -> (TestResponse, Vec<u8>) {
-    let cookie = format!(
-        "mz_session={}",
-        b.cookie(minzheng_web::auth::SESSION_COOKIE).unwrap()
-    );
+    let cookie = session(b);
     let r = request(
         server.addr,
         "GET",

@@ -1,34 +1,19 @@
 //! What fuzzing the API from its OpenAPI document found, kept found, on both backends.
 
-use minzheng_access::accounts::{self, NewAccount};
-use minzheng_access::{Principal, Role};
-use minzheng_web::testing::{Browser, TestServer, request};
+mod edge_common;
 
-const PASSWORD: &str = "Minzheng-2026";
+use edge_common::{PASSWORD, session, staff};
+use minzheng_access::Role;
+use minzheng_web::testing::{Browser, TestServer, request};
 
 #[test]
 fn a_worklist_page_far_past_the_end_is_empty_not_an_overflow() {
     for t in minzheng_store::testing::databases("edge_fuzz_worklist") {
-        t.db.write(|tx| {
-            accounts::create(
-                tx,
-                &Principal::system("test"),
-                &NewAccount {
-                    username: "street".into(),
-                    display_name: "经办".into(),
-                    role: Role::StreetOfficer,
-                    scope: "500103001".into(),
-                    unit_id: None,
-                    password: PASSWORD.into(),
-                    phone: None,
-                },
-            )
-        })
-        .unwrap();
+        staff(&t.db, "street", Role::StreetOfficer, "500103001");
         let server = TestServer::start(t.db.clone());
         let mut b = Browser::new(server.addr);
         b.sign_in("street", PASSWORD);
-        let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap());
+        let cookie = session(&b);
         for query in [
             "limit=-9223372036854775808&offset=9223372036854775806",
             "limit=500&offset=9223372036854775807",

@@ -4,12 +4,12 @@
 //! that needs a session answering without one, and a body of the wrong JSON type refused with 422
 //! in Chinese on every operation that takes JSON.
 
-use minzheng_access::accounts::{self, NewAccount};
-use minzheng_access::{Principal, Role};
+mod edge_common;
+
+use edge_common::{PASSWORD, session, staff};
+use minzheng_access::Role;
 use minzheng_web::testing::{Browser, TestServer, request};
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "Minzheng-2026";
 
 /// Every operation of the document: (method, path, operation).
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
@@ -45,22 +45,7 @@ fn concrete(path: &str) -> String {
 #[test]
 fn the_document_declares_its_authentication_and_refusals_and_the_api_keeps_to_it() {
     for t in minzheng_store::testing::databases("edge_openapi") {
-        t.db.write(|tx| {
-            accounts::create(
-                tx,
-                &Principal::system("test"),
-                &NewAccount {
-                    username: "city".into(),
-                    display_name: "市局管理员".into(),
-                    role: Role::CityAdmin,
-                    scope: "50".into(),
-                    unit_id: None,
-                    password: PASSWORD.into(),
-                    phone: None,
-                },
-            )
-        })
-        .unwrap();
+        staff(&t.db, "city", Role::CityAdmin, "50");
         let server = TestServer::start(t.db.clone());
         let doc = request(server.addr, "GET", "/api/openapi.json", &[], b"").json();
         let schemes = &doc["components"]["securitySchemes"];
@@ -161,7 +146,7 @@ fn the_document_declares_its_authentication_and_refusals_and_the_api_keeps_to_it
         let mut b = Browser::new(server.addr);
         b.sign_in("city", PASSWORD);
         b.get("/account");
-        let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap());
+        let cookie = session(&b);
         let csrf = b.csrf.clone().unwrap();
         let mut checked = 0;
         for (method, path, op) in &ops {

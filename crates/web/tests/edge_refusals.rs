@@ -3,31 +3,11 @@
 //! a path that does not exist, as the Chinese page, or under `/api` as the JSON error with its
 //! stable code. Nothing the client sent is repeated back.
 
-use minzheng_access::accounts::{self, NewAccount};
-use minzheng_access::{Principal, Role};
-use minzheng_store::Db;
+mod edge_common;
+
+use edge_common::{PASSWORD, session, staff};
+use minzheng_access::Role;
 use minzheng_web::testing::{Browser, TestServer, request};
-
-const PASSWORD: &str = "Minzheng-2026";
-
-fn staff(db: &Db) {
-    db.write(|tx| {
-        accounts::create(
-            tx,
-            &Principal::system("test"),
-            &NewAccount {
-                username: "street".into(),
-                display_name: "经办".into(),
-                role: Role::StreetOfficer,
-                scope: "500103001".into(),
-                unit_id: None,
-                password: PASSWORD.into(),
-                phone: None,
-            },
-        )
-    })
-    .unwrap();
-}
 
 /// One bad request and what it must be answered.
 struct Bad {
@@ -61,13 +41,13 @@ fn bad(
 #[test]
 fn malformed_requests_are_refused_in_chinese() {
     for t in minzheng_store::testing::databases("edge_refusals") {
-        staff(&t.db);
+        staff(&t.db, "street", Role::StreetOfficer, "500103001");
         let server = TestServer::start(t.db.clone());
         let mut b = Browser::new(server.addr);
         b.sign_in("street", PASSWORD);
         assert_eq!(b.get("/tools/check").status, 200);
         let csrf = b.csrf.clone().unwrap();
-        let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap());
+        let cookie = session(&b);
         let form = "application/x-www-form-urlencoded";
         let json = "application/json";
         let with_csrf = |fields: &str| format!("{fields}&_csrf={csrf}").into_bytes();

@@ -4,14 +4,15 @@
 //! a refused upload stores nothing.
 
 use chrono::NaiveDate;
-use minzheng_access::accounts::{self, NewAccount};
+mod edge_common;
+
+use edge_common::{PASSWORD, session, staff};
 use minzheng_access::{Principal, Role};
 use minzheng_assistance::cases::{self, OnlineApplication};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_store::{Db, params};
 use minzheng_web::testing::{Browser, TestResponse, TestServer, request};
 
-const PASSWORD: &str = "Minzheng-2026";
 const PHONE: &str = "13800000001";
 
 fn count(db: &Db, sql: &str) -> i64 {
@@ -101,7 +102,7 @@ fn upload(server: &TestServer, b: &mut Browser, path: &str, photo: &[u8]) -> Tes
     body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"proof.png\"\r\nContent-Type: image/png\r\n\r\n");
     body.extend_from_slice(photo);
     body.extend_from_slice(b"\r\n--XyZ--\r\n");
-    let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap());
+    let cookie = session(b);
     let csrf = b.csrf.clone().unwrap();
     request(
         server.addr,
@@ -122,22 +123,7 @@ fn photos_up_to_the_policy_are_taken_on_the_staff_and_the_citizen_route() {
     for t in minzheng_store::testing::databases("edge_uploads") {
         let db = &t.db;
         db.write(minzheng_reference::parameters::sync_seed).unwrap();
-        db.write(|tx| {
-            accounts::create(
-                tx,
-                &Principal::system("test"),
-                &NewAccount {
-                    username: "yuzhong-street".into(),
-                    display_name: "七星岗街道经办员".into(),
-                    role: Role::StreetOfficer,
-                    scope: "500103001".into(),
-                    unit_id: None,
-                    password: PASSWORD.into(),
-                    phone: None,
-                },
-            )
-        })
-        .unwrap();
+        staff(db, "yuzhong-street", Role::StreetOfficer, "500103001");
         let server = TestServer::start(db.clone());
         let mut c = citizen(&server, db);
         let case = application(db);
