@@ -77,8 +77,10 @@ csrf=$(curl -sf -b "$jar" "$base/account" | form_token)
 
 echo "$("$venv/bin/st" --version) against $base for at most ${seconds}s"
 set +e
+# From the report folder, where schemathesis also keeps its cache.
+cd "$report"
 MINZHENG_FUZZ_SESSION=$session MINZHENG_FUZZ_CSRF=$csrf \
-  "$venv/bin/st" --config-file scripts/schemathesis.toml run "$base/api/openapi.json" \
+  "$venv/bin/st" --config-file "$root/scripts/schemathesis.toml" run "$base/api/openapi.json" \
   --url "$base" \
   --checks all \
   --exclude-checks positive_data_acceptance \
