@@ -106,7 +106,7 @@ pub fn worklist(
     let overdue = i64::from(q.overdue_only);
     let today_s = today.to_string();
     let limit = if q.limit <= 0 { 50 } else { q.limit.min(500) };
-    let limit_offset = limit + q.offset.max(0);
+    let limit_offset = limit.saturating_add(q.offset.max(0));
     let mut ps: Vec<&dyn ToValue> = vec![&state, &overdue, &today_s, &limit_offset];
     for v in &vals {
         ps.push(v);

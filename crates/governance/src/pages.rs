@@ -15,7 +15,7 @@ use crate::rules::{Act, Step};
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -30,10 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/governance/requests/new", get(new_request_page))
         .route("/governance/requests", post(raise))
         .route("/governance/requests/{id}", get(request_page))
-        .route(
-            "/governance/requests/{id}/photos",
-            post(add_photos).layer(DefaultBodyLimit::max(40 * 1024 * 1024)),
-        )
+        .route("/governance/requests/{id}/photos", post(add_photos))
         .route("/governance/requests/{id}/photos/{aid}", get(photo))
         .route("/governance/requests/{id}/{act}", post(request_act))
         .route("/governance/councils", get(councils_page).post(add_pact))

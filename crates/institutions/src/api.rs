@@ -116,7 +116,7 @@ pub async fn api_coverage(
 
 /// The open items of the caller's own gate ledger.
 #[utoipa::path(get, path = "/api/v1/institutions/gate/open", tag = "institutions",
-    responses((status = 200, description = "未领取物品", body = Object), (status = 403, description = "非机构工作人员")))]
+    responses((status = 200, description = "未领取物品", body = [Object]), (status = 403, description = "非机构工作人员")))]
 pub async fn api_gate_open(
     State(state): State<AppState>,
     staff: ApiStaff,
@@ -131,7 +131,7 @@ pub async fn api_gate_open(
 
 /// The incident worklist of the caller's level (district or city).
 #[utoipa::path(get, path = "/api/v1/institutions/worklist", tag = "institutions",
-    responses((status = 200, description = "疑似、确诊事件督办", body = Object)))]
+    responses((status = 200, description = "疑似、确诊事件督办", body = [Object])))]
 pub async fn api_worklist(
     State(state): State<AppState>,
     staff: ApiStaff,

@@ -1,8 +1,34 @@
 //! Reading a small `multipart/form-data` body (photos of documents sent from a phone together with
-//! a few text fields), already held in memory under the body limit. Large files go through the
-//! streaming upload of the web crate instead.
+//! a few text fields), already held in memory under the upload body limit. Large files go through
+//! the streaming upload of the web crate instead.
 
 use axum::http::{HeaderMap, header};
+use minzheng_store::attachments::AttachmentPolicy;
+
+/// Room for a form's text fields and part headers beside its files.
+const FIELDS_BYTES: usize = 1024 * 1024;
+
+/// The body limit of every request that carries files: a file as large as the attachment store
+/// takes at all (its default policy), with the form's other fields, and never more than the server
+/// takes (`max_body_bytes`). Each file is then held to its own area's policy by the store, so
+/// several photos of a phone fit in one form, and a file too large for its area is refused by
+/// name rather than cut off.
+pub fn upload_body_limit(server_max: usize) -> usize {
+    let largest_file = usize::try_from(AttachmentPolicy::default().max_bytes).unwrap_or(usize::MAX);
+    largest_file.saturating_add(FIELDS_BYTES).min(server_max)
+}
+
+/// Whether a request carries files (a `multipart/form-data` form, or raw bytes), so that
+/// [`upload_body_limit`] applies to it rather than the limit of text forms and JSON.
+pub fn is_upload(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| {
+            v.starts_with("multipart/form-data") || v.starts_with("application/octet-stream")
+        })
+}
 
 /// One part of the body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,10 +2,9 @@
 //! every page shares.
 
 use askama::Template;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minzheng_ui::areas::Area;
 use minzheng_ui::auth::Auth;
-use minzheng_ui::error::WebError;
 pub use minzheng_ui::layout::{Layout, error_page, render};
 
 #[derive(Template)]
@@ -34,11 +33,6 @@ pub fn area_page(area: &'static Area, auth: &Auth) -> Response {
         layout: Layout::new(area.id, auth),
         area,
     })
-}
-
-/// Any path that matches nothing.
-pub async fn not_found() -> Response {
-    WebError::NotFound.into_response()
 }
 
 #[derive(Template)]

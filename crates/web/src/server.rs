@@ -2,15 +2,21 @@
 
 use crate::{api, areas::AREAS, assets, pages};
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
-use axum::response::Response;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use minzheng_ui::error::{ApiError, Refusal, RefusedRequest, WebError};
+use minzheng_ui::multipart;
 pub use minzheng_ui::{AppState, WebConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -43,7 +49,20 @@ pub fn routes() -> Router<AppState> {
             get(move |auth: crate::auth::Auth| async move { pages::area_page(area, &auth) }),
         );
     }
-    r.fallback(pages::not_found)
+    r.fallback(not_found)
+}
+
+/// Any path that matches nothing: the Chinese page, or the JSON error under `/api`.
+async fn not_found(uri: Uri) -> Response {
+    if is_api(uri.path()) {
+        ApiError(WebError::NotFound).into_response()
+    } else {
+        WebError::NotFound.into_response()
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -56,9 +75,113 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     )
 }
 
+/// Every response body as one that stays ended once it has ended. The compression layer polls a
+/// body once more after its end (for trailers), and the channel body the streamed exports use
+/// panics when polled after its end: without this, every download a browser asked for with
+/// `Accept-Encoding: gzip` was cut off.
+async fn fuse_body(response: Response) -> Response {
+    use http_body_util::BodyExt;
+    response.map(|body| Body::new(body.fuse()))
+}
+
+/// Gzip for pages, JSON and CSV; files that are compressed already (Excel workbooks and zip
+/// archives, PDFs, images) go out as they are: compressing them again costs CPU and saves nothing.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::const_new(
+                "application/vnd.openxmlformats-officedocument",
+            ))
+            .and(NotForContentType::const_new("application/zip"))
+            .and(NotForContentType::const_new("application/pdf")),
+    )
+}
+
+/// The body limits of the two kinds of request: those that carry files, and text forms and JSON.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimits {
+    upload: usize,
+    form: usize,
+}
+
+/// Text forms and JSON bodies: axum's own default, said here so the refusal can name it.
+const FORM_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Applies the body limit of the request's kind, and says every refusal of the HTTP layer itself
+/// (extractor rejections, 405, 413, 415, the time limit's 503) in Chinese: a page, or the JSON
+/// error under `/api`. Those refusals are the only plain-text answers the platform gives.
+async fn refusals(
+    State(limits): State<BodyLimits>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    let upload = multipart::is_upload(req.headers());
+    let body_limit = if upload { limits.upload } else { limits.form };
+    DefaultBodyLimit::max(body_limit).apply(&mut req);
+    let method = req.method().clone();
+    let api = is_api(req.uri().path());
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(req).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Framework refusals are one short line; anything longer is not one of them.
+    let text = match axum::body::to_bytes(body, 16 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    tracing::info!(status = status.as_u16(), cause = %text, "request refused");
+    let refusal = Refusal::translate(
+        status,
+        &text,
+        RefusedRequest {
+            method: &method,
+            upload,
+            body_limit,
+        },
+    );
+    let mut out = if api {
+        refusal.json()
+    } else {
+        refusal.page(request_id.as_deref())
+    };
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// Nothing the platform answers is kept by the browser or a proxy, except the static assets:
+/// pages and API answers carry personal data, and after signing out, Back must show nothing.
+async fn no_store(req: Request<Body>, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/assets/");
+    let mut response = next.run(req).await;
+    if !asset {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// Wraps routes in the middleware every request goes through.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = state.config.clone();
+    let limits = BodyLimits {
+        upload: multipart::upload_body_limit(config.max_body_bytes),
+        form: FORM_BODY_BYTES.min(config.max_body_bytes),
+    };
     let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
         let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
         tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
@@ -85,7 +208,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(no_store))
+        .layer(compression())
+        .layer(axum::middleware::from_fn_with_state(limits, refusals))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
@@ -100,6 +225,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(auth)
         .merge(probes)
         .with_state(state)
+        .layer(axum::middleware::map_response(fuse_body))
         .layer(middleware)
 }
 
