@@ -119,32 +119,40 @@ fn a_one_time_code_to_a_staff_phone_opens_a_citizen_account_never_the_staff_one(
     }
 }
 
+/// Sends `n` sign-ins at once from ten addresses; `password(i)` is the i-th guess.
+fn burst(
+    db: &Db,
+    n: usize,
+    password: impl Fn(usize) -> &'static str + Sync,
+) -> Vec<Result<(), AccessError>> {
+    let now = Utc::now();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let db = db.clone();
+                let pw = password(i);
+                s.spawn(move || {
+                    sign_in::password_sign_in(
+                        &db,
+                        "target",
+                        pw,
+                        &format!("10.9.0.{}", i % 10),
+                        now,
+                        &SessionPolicy::default(),
+                    )
+                    .map(|_| ())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 #[test]
 fn a_burst_of_guesses_is_checked_at_most_five_times_and_a_lock_holds_against_the_right_one() {
     for t in databases("trust_burst") {
         create(&t, "target", Role::DistrictAdmin, "500103", None);
-        let db = t.db.clone();
-        let now = Utc::now();
-        let outcomes: Vec<Result<(), AccessError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..30)
-                .map(|i| {
-                    let db = db.clone();
-                    s.spawn(move || {
-                        let pw = if i == 17 { PASSWORD } else { "Wrong-guess-1" };
-                        sign_in::password_sign_in(
-                            &db,
-                            "target",
-                            pw,
-                            &format!("10.9.0.{}", i % 10),
-                            now,
-                            &SessionPolicy::default(),
-                        )
-                        .map(|_| ())
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let outcomes = burst(&t, 30, |i| if i == 17 { PASSWORD } else { "Wrong-guess-1" });
         let wrong = outcomes
             .iter()
             .filter(|o| matches!(o, Err(AccessError::BadCredentials)))
@@ -182,27 +190,8 @@ fn a_burst_of_guesses_is_checked_at_most_five_times_and_a_lock_holds_against_the
 fn thirty_wrong_guesses_at_once_lock_the_account_after_five_checks() {
     for t in databases("trust_burst_wrong") {
         create(&t, "target", Role::DistrictAdmin, "500103", None);
-        let db = t.db.clone();
         let now = Utc::now();
-        let outcomes: Vec<Result<(), AccessError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..30)
-                .map(|i| {
-                    let db = db.clone();
-                    s.spawn(move || {
-                        sign_in::password_sign_in(
-                            &db,
-                            "target",
-                            "Wrong-guess-1",
-                            &format!("10.8.0.{}", i % 10),
-                            now,
-                            &SessionPolicy::default(),
-                        )
-                        .map(|_| ())
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+        let outcomes = burst(&t, 30, |_| "Wrong-guess-1");
         let wrong = outcomes
             .iter()
             .filter(|o| matches!(o, Err(AccessError::BadCredentials)))

@@ -692,6 +692,20 @@ pub struct OnlineMember {
     pub relation: String,
 }
 
+impl OnlineMember {
+    /// The member as the household registry takes it: living with the family, not excluded.
+    fn as_member(&self) -> NewMember {
+        NewMember {
+            id_number: self.id_number.clone(),
+            name: self.name.clone(),
+            relation: self.relation.clone(),
+            co_resident: true,
+            exclusion: "none".into(),
+            ..NewMember::default()
+        }
+    }
+}
+
 /// What a citizen fills in on the phone.
 #[derive(Debug, Clone, Default)]
 pub struct OnlineApplication {
@@ -771,15 +785,7 @@ pub fn apply_online(
                 if listed == id_number || current.iter().any(|c| c.id_number == listed) {
                     continue;
                 }
-                let nm = NewMember {
-                    id_number: m.id_number.clone(),
-                    name: m.name.clone(),
-                    relation: m.relation.clone(),
-                    co_resident: true,
-                    exclusion: "none".into(),
-                    ..NewMember::default()
-                };
-                insert_member(tx, who, hid, &region, &nm, today)?;
+                insert_member(tx, who, hid, &region, &m.as_member(), today)?;
             }
             (hid, pid, region)
         }
@@ -787,25 +793,14 @@ pub fn apply_online(
             let system = Principal::system("assistance-online");
             let region = households::community_code(&system, &input.region_code)?;
             let hid = insert_household(tx, who, &region, &input.address)?;
-            let head = NewMember {
+            let head = OnlineMember {
                 id_number: id_number.clone(),
                 name: real_name.clone(),
                 relation: "head".into(),
-                co_resident: true,
-                exclusion: "none".into(),
-                ..NewMember::default()
             };
-            let added = insert_member(tx, who, hid, &region, &head, today)?;
+            let added = insert_member(tx, who, hid, &region, &head.as_member(), today)?;
             for m in &input.members {
-                let nm = NewMember {
-                    id_number: m.id_number.clone(),
-                    name: m.name.clone(),
-                    relation: m.relation.clone(),
-                    co_resident: true,
-                    exclusion: "none".into(),
-                    ..NewMember::default()
-                };
-                insert_member(tx, who, hid, &region, &nm, today)?;
+                insert_member(tx, who, hid, &region, &m.as_member(), today)?;
             }
             (hid, added.person_id, region)
         }
