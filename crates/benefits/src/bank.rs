@@ -644,6 +644,7 @@ fn parse_return_line(
     number: usize,
 ) -> Result<ReturnLine, LineProblem> {
     let bad = |reason: String| LineProblem {
+        field: "",
         line: number,
         reason,
     };
@@ -804,6 +805,7 @@ pub fn import_return(
             match parse_control(&layout, raw) {
                 Some(c) if number == 1 => control = Some(c),
                 _ => problems.push(LineProblem {
+                    field: "",
                     line: number,
                     reason: "第一行应为且只能有一行控制记录（H）".into(),
                 }),
@@ -819,6 +821,7 @@ pub fn import_return(
         };
         let Some((seq, amount, account)) = expected.get(&line.payment_id) else {
             problems.push(LineProblem {
+                field: "",
                 line: number,
                 reason: format!(
                     "发放记录 {} 不在代发文件 {} 中，与任何一笔代发都不对应",
@@ -829,6 +832,7 @@ pub fn import_return(
         };
         if let Some(first) = seen.insert(line.payment_id, number) {
             problems.push(LineProblem {
+                field: "",
                 line: number,
                 reason: format!("与第 {first} 行重复（发放记录 {}）", line.payment_id),
             });
@@ -836,6 +840,7 @@ pub fn import_return(
         }
         if line.seq != *seq || line.amount != *amount || line.account_no != *account {
             problems.push(LineProblem {
+                field: "",
                 line: number,
                 reason: format!(
                     "发放记录 {} 的序号、账号或金额与代发文件不符（代发：序号 {seq}，金额 {} 元）",
@@ -851,6 +856,7 @@ pub fn import_return(
         None => problems.insert(
             0,
             LineProblem {
+                field: "",
                 line: 1,
                 reason: "缺少控制记录（H）".into(),
             },
@@ -858,6 +864,7 @@ pub fn import_return(
         Some((count, total)) => {
             if (count, total) != (file.line_count, file.total_fen) {
                 problems.push(LineProblem {
+                    field: "",
                     line: 1,
                     reason: format!(
                         "控制记录为 {count} 笔 {} 元，与代发文件的 {} 笔 {} 元不一致",
@@ -870,6 +877,7 @@ pub fn import_return(
             let sum: i64 = lines.iter().map(|l| l.amount).sum();
             if problems.is_empty() && (lines.len() as i64, sum) != (count, total) {
                 problems.push(LineProblem {
+                    field: "",
                     line: 1,
                     reason: format!(
                         "明细合计 {} 笔 {} 元，与控制记录的 {count} 笔 {} 元不一致",
@@ -892,6 +900,7 @@ pub fn import_return(
             m
         };
         problems.push(LineProblem {
+            field: "",
             line: 0,
             reason: format!(
                 "回盘缺少 {} 笔代发明细（如发放记录 {}）",

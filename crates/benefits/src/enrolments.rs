@@ -2,6 +2,7 @@
 //! computed from, and the stops (death, move out of the city) that end them. Every change is an
 //! event row and an audit row in the same transaction.
 
+use crate::fields::{self, FieldError, Rules};
 use crate::programs::{CareTier, Program};
 use crate::{BenefitsError, LineProblem};
 use minzheng_access::{Action, Principal};
@@ -53,43 +54,11 @@ pub struct NewEnrolment {
     pub reason: String,
 }
 
-/// Checks what the database cannot: the rules of an enrolment's fields.
-pub fn validate(e: &NewEnrolment) -> Result<(), BenefitsError> {
-    let bad = |m: &str| Err(BenefitsError::Invalid(m.to_owned()));
-    if e.name.trim().is_empty() {
-        return bad("请填写享受人员姓名");
-    }
-    if e.region_code.level() != minzheng_kernel::region::RegionLevel::Community {
-        return bad("所在地须为社区或村（12 位区划代码）");
-    }
-    if e.program.per_household() {
-        if e.members < 1 {
-            return bad("低保家庭的保障人数至少为 1");
-        }
-    } else if e.members != 1 {
-        return bad("按人发放的项目保障人数应为 1");
-    }
-    if e.counted_income.is_negative() || e.supplement.is_negative() {
-        return bad("收入和分类施保金额不能为负数");
-    }
-    if e.program.needs_care_tier() && e.care_tier.is_none() {
-        return bad("特困人员须填写护理等级");
-    }
-    if !matches!(e.account_kind.as_str(), "ssc" | "bank") {
-        return bad("账户类型应为 ssc（社保卡）或 bank（银行账户）");
-    }
-    if e.bank_code.trim().is_empty() || e.account_no.trim().is_empty() {
-        return bad("请填写代发银行和账号");
-    }
-    if let Some(end) = e.end_month
-        && end < e.start_month
-    {
-        return Err(BenefitsError::Invalid(format!(
-            "终止月份 {end} 早于起始月份 {}",
-            e.start_month
-        )));
-    }
-    Ok(())
+/// Checks an enrolment's fields by the rules every form and import shares ([`fields::Rules`]),
+/// reading what they need (banks, parameters) from the database; every problem at once.
+pub fn validate(tx: &mut Tx<'_>, e: &NewEnrolment) -> Result<(), BenefitsError> {
+    let rules = Rules::load(tx)?;
+    rules.enrolment(e).map_err(fields::refusal)
 }
 
 /// Enrols a beneficiary; refused when the same person already has an open enrolment in the program.
@@ -105,6 +74,19 @@ pub(crate) fn enrol_as(
     source: &str,
 ) -> Result<i64, BenefitsError> {
     who.require(Action::EnrolmentManage)?;
+    let rules = Rules::load(tx)?;
+    enrol_checked(tx, who, e, source, &rules)
+}
+
+/// Enrols by `rules` read once (an import enrols many with the same).
+fn enrol_checked(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    e: &NewEnrolment,
+    source: &str,
+    rules: &Rules,
+) -> Result<i64, BenefitsError> {
+    who.require(Action::EnrolmentManage)?;
     match e.program {
         Program::PriceSubsidy => {
             return Err(BenefitsError::Invalid(
@@ -118,7 +100,7 @@ pub(crate) fn enrol_as(
         }
         _ => {}
     }
-    validate(e)?;
+    rules.enrolment(e).map_err(fields::refusal)?;
     let region = format!("{:012}", e.region_code.as_u64());
     if !who.scope().contains(&region) {
         return Err(BenefitsError::Invalid(
@@ -402,71 +384,109 @@ pub fn suspend(
 /// `care_tier` empty unless tekun, `end_month` may be empty).
 pub const IMPORT_COLUMNS: &str = "program,id_number,name,region_code,members,counted_income,supplement,care_tier,bank_code,account_kind,account_no,start_month,end_month";
 
-fn import_line(fields: &[String], today: chrono::NaiveDate) -> Result<NewEnrolment, String> {
+/// Reads one line of an enrolment import: every field by its rule ([`fields`]), every problem of
+/// the line at once, then how the fields fit together ([`Rules::enrolment`]).
+fn import_line(fields: &[String], rules: &Rules) -> Result<NewEnrolment, Vec<FieldError>> {
     if fields.len() != 13 {
-        return Err(format!(
-            "应有 13 列（{IMPORT_COLUMNS}），实有 {} 列",
-            fields.len()
-        ));
+        return Err(vec![FieldError {
+            field: "列数",
+            reason: format!("应有 13 列（{IMPORT_COLUMNS}），实有 {} 列", fields.len()),
+        }]);
     }
-    let f: Vec<&str> = fields.iter().map(|s| s.trim()).collect();
-    let program = Program::ALL
-        .into_iter()
-        .find(|p| p.code() == f[0] || p.name_zh() == f[0])
-        .filter(|p| !matches!(p, Program::PriceSubsidy | Program::TemporaryAssistance))
-        .ok_or_else(|| format!("项目“{}”无效或不能导入", f[0]))?;
-    let id_number = IdNumber::parse_strict(f[1], today).map_err(|e| e.to_string())?;
-    let region_code = RegionCode::parse(f[3]).map_err(|e| e.to_string())?;
-    if minzheng_kernel::region::RegionTree::chongqing()
-        .lookup(region_code)
-        .is_err()
-    {
-        return Err(format!("区划代码 {} 不存在", f[3]));
-    }
-    let members = f[4]
-        .parse::<i64>()
-        .map_err(|_| format!("保障人数“{}”应为整数", f[4]))?;
-    let yuan = |s: &str, what: &str| -> Result<Fen, String> {
-        if s.is_empty() {
-            return Ok(Fen(0));
-        }
-        Fen::parse_yuan(s).map_err(|e| format!("{what}“{s}”无效：{e}"))
-    };
-    let month = |s: &str, what: &str| -> Result<Month, String> {
-        Month::parse(s).map_err(|_| format!("{what}“{s}”无效：应为 YYYY-MM"))
-    };
-    Ok(NewEnrolment {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let program = fields::keep(&mut errors, import_program(&fields[0]));
+    let id_number = fields::keep(&mut errors, fields::id_number(&fields[1], rules.today()));
+    let name = fields::keep(&mut errors, fields::name(&fields[2]));
+    let region_code = fields::keep(&mut errors, fields::community(&fields[3]));
+    let members = program.and_then(|p| fields::keep(&mut errors, fields::members(&fields[4], p)));
+    let counted_income = fields::keep(&mut errors, fields::monthly_yuan("家庭月收入", &fields[5]));
+    let supplement = fields::keep(&mut errors, fields::monthly_yuan("分类施保", &fields[6]));
+    let care_tier =
+        program.and_then(|p| fields::keep(&mut errors, fields::care_tier(&fields[7], p)));
+    let bank_code = fields::keep(
+        &mut errors,
+        rules.bank(&fields[8]).map(|b| b.bank_code.clone()),
+    );
+    let account_kind = fields::keep(&mut errors, fields::account_kind(&fields[9]));
+    let account_no = fields::keep(&mut errors, fields::account_no(&fields[10]));
+    let start_month = fields::keep(&mut errors, fields::required_month("起始月份", &fields[11]));
+    let end_month = fields::keep(&mut errors, fields::month("终止月份", &fields[12]));
+    let (
+        Some(program),
+        Some(id_number),
+        Some(name),
+        Some(region_code),
+        Some(members),
+        Some(counted_income),
+        Some(supplement),
+        Some(care_tier),
+        Some(bank_code),
+        Some(account_kind),
+        Some(account_no),
+        Some(start_month),
+        Some(end_month),
+    ) = (
         program,
         id_number,
-        name: f[2].to_owned(),
+        name,
+        region_code,
+        members,
+        counted_income,
+        supplement,
+        care_tier,
+        bank_code,
+        account_kind,
+        account_no,
+        start_month,
+        end_month,
+    )
+    else {
+        return Err(errors);
+    };
+    let e = NewEnrolment {
+        program,
+        id_number,
+        name,
         household_id: None,
         region_code,
         members,
-        counted_income: yuan(f[5], "家庭月收入")?,
-        supplement: yuan(f[6], "分类施保")?,
-        care_tier: match f[7] {
-            "" => None,
-            t => Some(CareTier::parse(t).map_err(|e| e.to_string())?),
-        },
-        bank_code: f[8].to_owned(),
-        account_kind: f[9].to_owned(),
-        account_no: f[10].to_owned(),
-        start_month: month(f[11], "起始月份")?,
-        end_month: match f[12] {
-            "" => None,
-            m => Some(month(m, "终止月份")?),
-        },
+        counted_income,
+        supplement,
+        care_tier,
+        bank_code,
+        account_kind: account_kind.to_owned(),
+        account_no,
+        start_month,
+        end_month,
         reason: "名册导入".into(),
-    })
+    };
+    rules.enrolment(&e)?;
+    Ok(e)
+}
+
+/// The program of an import line, by code or Chinese name; the price subsidy and temporary
+/// assistance are never imported.
+fn import_program(value: &str) -> Result<Program, FieldError> {
+    const FIELD: &str = "项目";
+    let v = fields::text(FIELD, value)?;
+    Program::ALL
+        .into_iter()
+        .find(|p| p.code() == v || p.name_zh() == v)
+        .filter(|p| !matches!(p, Program::PriceSubsidy | Program::TemporaryAssistance))
+        .ok_or_else(|| FieldError {
+            field: FIELD,
+            reason: format!("“{v}”无效或不能导入"),
+        })
 }
 
 /// Imports enrolments from CSV text ([`IMPORT_COLUMNS`], header line optional), for the programs
-/// whose registries come from other departments. Every line is checked first (fields, scope, the
-/// same person twice in a program in the file or already enrolled); any problem refuses the whole
-/// file with each line's reason, and nothing is enrolled. Returns how many were enrolled.
+/// whose registries come from other departments. Every line is checked first, every field by the
+/// rules the forms use (fields, scope, the same person twice in a program in the file or already
+/// enrolled); any problem refuses the whole file with each line's problems (line, field, reason),
+/// and nothing is enrolled. Returns how many were enrolled.
 pub fn import_csv(tx: &mut Tx<'_>, who: &Principal, text: &str) -> Result<usize, BenefitsError> {
     who.require(Action::EnrolmentManage)?;
-    let today = minzheng_kernel::id_number::china_today();
+    let rules = Rules::load(tx)?;
     let scope = who.scope();
     let mut problems: Vec<LineProblem> = Vec::new();
     let mut good: Vec<NewEnrolment> = Vec::new();
@@ -479,27 +499,30 @@ pub fn import_csv(tx: &mut Tx<'_>, who: &Principal, text: &str) -> Result<usize,
             continue;
         }
         let fields = crate::bank::split_csv(raw);
-        let parsed = import_line(&fields, today).and_then(|e| {
-            validate(&e).map_err(|x| x.to_string())?;
-            let region = format!("{:012}", e.region_code.as_u64());
-            if !scope.contains(&region) {
-                return Err(format!("区划 {region} 不在您的管辖范围内"));
-            }
-            Ok(e)
-        });
-        let e = match parsed {
+        let e = match import_line(&fields, &rules) {
             Ok(e) => e,
-            Err(reason) => {
-                problems.push(LineProblem { line, reason });
+            Err(errors) => {
+                problems.extend(errors.into_iter().map(|e| LineProblem::field(line, e)));
                 continue;
             }
         };
+        let region = format!("{:012}", e.region_code.as_u64());
+        if !scope.contains(&region) {
+            problems.push(LineProblem::field(
+                line,
+                FieldError {
+                    field: "区划代码",
+                    reason: format!("{region} 不在您的管辖范围内"),
+                },
+            ));
+            continue;
+        }
         let key = (e.program, e.id_number.as_str().to_owned());
         if let Some(first) = seen.insert(key, line) {
-            problems.push(LineProblem {
+            problems.push(LineProblem::line(
                 line,
-                reason: format!("与第 {first} 行为同一人同一项目"),
-            });
+                format!("与第 {first} 行为同一人同一项目"),
+            ));
             continue;
         }
         let open: i64 = tx
@@ -509,10 +532,10 @@ pub fn import_csv(tx: &mut Tx<'_>, who: &Principal, text: &str) -> Result<usize,
             )?
             .get(0)?;
         if open > 0 {
-            problems.push(LineProblem {
+            problems.push(LineProblem::line(
                 line,
-                reason: format!("此人已在“{}”中享受待遇", e.program.name_zh()),
-            });
+                format!("此人已在“{}”中享受待遇", e.program.name_zh()),
+            ));
             continue;
         }
         good.push(e);
@@ -526,7 +549,7 @@ pub fn import_csv(tx: &mut Tx<'_>, who: &Principal, text: &str) -> Result<usize,
         )));
     }
     for e in &good {
-        enrol_as(tx, who, e, "imported")?;
+        enrol_checked(tx, who, e, "imported", &rules)?;
     }
     Ok(good.len())
 }

@@ -8,6 +8,7 @@ pub mod decisions;
 pub mod demo;
 pub mod enrolments;
 pub mod export;
+pub mod fields;
 pub mod pages;
 pub mod payroll;
 pub mod prices;
@@ -45,19 +46,48 @@ pub enum BenefitsError {
 /// One refused line of an imported file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineProblem {
-    /// The line number, from 1.
+    /// The line number, from 1 (0: the file as a whole).
     pub line: usize,
+    /// The field at fault, as a form labels it; empty when it is the line as a whole.
+    pub field: &'static str,
     /// What is wrong, in Chinese.
     pub reason: String,
 }
 
+impl LineProblem {
+    /// A problem of the line as a whole (its columns, a duplicate, the scope).
+    pub fn line(line: usize, reason: impl Into<String>) -> LineProblem {
+        LineProblem {
+            line,
+            field: "",
+            reason: reason.into(),
+        }
+    }
+
+    /// A problem of one field of the line.
+    pub fn field(line: usize, e: fields::FieldError) -> LineProblem {
+        LineProblem {
+            line,
+            field: e.field,
+            reason: e.reason,
+        }
+    }
+}
+
+impl std::fmt::Display for LineProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.field) {
+            (0, "") => write!(f, "{}", self.reason),
+            (0, field) => write!(f, "{field}：{}", self.reason),
+            (line, "") => write!(f, "第 {line} 行：{}", self.reason),
+            (line, field) => write!(f, "第 {line} 行，{field}：{}", self.reason),
+        }
+    }
+}
+
 /// Problems listed in a message (the first fifty; the count says how many in all).
 fn lines_message(problems: &[LineProblem]) -> String {
-    let shown: Vec<String> = problems
-        .iter()
-        .take(50)
-        .map(|p| format!("第 {} 行：{}", p.line, p.reason))
-        .collect();
+    let shown: Vec<String> = problems.iter().take(50).map(|p| p.to_string()).collect();
     let more = if problems.len() > 50 { "；……" } else { "" };
     format!(
         "文件有 {} 处问题，未导入任何内容：{}{more}",

@@ -8,6 +8,7 @@
 //! imported as [`import_recipients`] rows.
 
 use crate::enrolments::PAYABLE_STATUS;
+use crate::fields::{self, FieldError, Rules};
 use crate::programs::{Amount, Program};
 use crate::{BenefitsError, LineProblem};
 use minzheng_access::{Action, Principal};
@@ -15,7 +16,6 @@ use minzheng_kernel::id_number::{IdNumber, china_today};
 use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
 use minzheng_kernel::params::{ParamError, ParamSet, ParamUnit};
-use minzheng_kernel::region::{RegionCode, RegionLevel, RegionTree};
 use minzheng_store::audit::{self, AuditEntry};
 use minzheng_store::{Backend, Tx, params};
 use std::collections::HashMap;
@@ -614,74 +614,100 @@ struct NewRecipient {
     end_month: Option<Month>,
 }
 
-fn parse_recipient(line: &str, who: &Principal) -> Result<NewRecipient, String> {
-    let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-    if fields.len() != 9 {
-        return Err(format!(
-            "应有 9 列（{RECIPIENT_COLUMNS}），实有 {} 列",
-            fields.len()
-        ));
+/// Reads one line of the recipients file, every field by the rules the enrolments use
+/// ([`fields`]), every problem of the line at once.
+fn parse_recipient(
+    line: &str,
+    who: &Principal,
+    rules: &Rules,
+) -> Result<NewRecipient, Vec<FieldError>> {
+    let f = crate::bank::split_csv(line);
+    if f.len() != 9 {
+        return Err(vec![FieldError {
+            field: "列数",
+            reason: format!("应有 9 列（{RECIPIENT_COLUMNS}），实有 {} 列", f.len()),
+        }]);
     }
-    let group = RecipientGroup::parse(fields[0]).map_err(|e| e.to_string())?;
-    let id_number = IdNumber::parse_strict(fields[1], china_today()).map_err(|e| e.to_string())?;
-    let name = fields[2];
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err("姓名不能为空，且不超过 50 字".into());
+    let mut errors: Vec<FieldError> = Vec::new();
+    let group = fields::keep(
+        &mut errors,
+        fields::text("补贴对象类别", &f[0]).and_then(|g| {
+            RecipientGroup::parse(g).map_err(|e| FieldError {
+                field: "补贴对象类别",
+                reason: e.to_string(),
+            })
+        }),
+    );
+    let id_number = fields::keep(&mut errors, fields::id_number(&f[1], rules.today()));
+    let name = fields::keep(&mut errors, fields::name(&f[2]));
+    let code = fields::keep(
+        &mut errors,
+        fields::community(&f[3]).and_then(|code| {
+            let region = format!("{:012}", code.as_u64());
+            if who.scope().contains(&region) {
+                Ok(code)
+            } else {
+                Err(FieldError {
+                    field: "区划代码",
+                    reason: format!("{region} 不在您的管辖范围内"),
+                })
+            }
+        }),
+    );
+    let bank = fields::keep(&mut errors, rules.bank(&f[4]));
+    let account_kind = fields::keep(&mut errors, fields::account_kind(&f[5]));
+    if let (Some(bank), Some(kind)) = (bank, account_kind) {
+        fields::keep(&mut errors, rules.account_kind_for(bank, kind));
     }
-    if fields[3].len() != 12 {
-        return Err(format!("区划代码“{}”应为 12 位社区或村代码", fields[3]));
+    let account_no = fields::keep(&mut errors, fields::account_no(&f[6]));
+    let start_month = fields::keep(&mut errors, fields::required_month("起始月份", &f[7]));
+    if let (Some(code), Some(start)) = (code, start_month) {
+        fields::keep(&mut errors, rules.start_month(None, &code, start));
     }
-    let code = RegionCode::parse(fields[3]).map_err(|e| e.to_string())?;
-    if code.level() != RegionLevel::Community {
-        return Err(format!("区划代码“{}”不是社区或村（12 位代码）", fields[3]));
-    }
-    RegionTree::chongqing()
-        .lookup(code)
-        .map_err(|e| e.to_string())?;
-    let region_code = format!("{:012}", code.as_u64());
-    if !who.scope().contains(&region_code) {
-        return Err(format!("区划 {region_code} 不在您的管辖范围内"));
-    }
-    let bank_code = fields[4];
-    if bank_code.is_empty()
-        || bank_code.len() > 20
-        || !bank_code.bytes().all(|b| b.is_ascii_alphanumeric())
+    let end_month = fields::keep(&mut errors, fields::month("终止月份", &f[8]));
+    if let (Some(start), Some(Some(end))) = (start_month, end_month)
+        && end < start
     {
-        return Err(format!(
-            "代发银行代码“{bank_code}”无效：应为字母或数字，例如 CQRCB"
-        ));
+        errors.push(FieldError {
+            field: "终止月份",
+            reason: format!("{end} 早于起始月份 {start}"),
+        });
     }
-    let account_kind = fields[5];
-    if !matches!(account_kind, "ssc" | "bank") {
-        return Err(format!(
-            "账户类型“{account_kind}”无效：应为 ssc（社保卡）或 bank（银行账户）"
-        ));
-    }
-    let account_no = fields[6];
-    if account_no.is_empty()
-        || account_no.len() > 40
-        || !account_no.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(format!("账号“{account_no}”无效：应为数字"));
-    }
-    let start_month = Month::parse(fields[7]).map_err(|e| format!("起始{e}"))?;
-    let end_month = match fields[8] {
-        "" => None,
-        s => Some(Month::parse(s).map_err(|e| format!("终止{e}"))?),
+    let (
+        Some(group),
+        Some(id_number),
+        Some(name),
+        Some(code),
+        Some(bank),
+        Some(account_kind),
+        Some(account_no),
+        Some(start_month),
+        Some(end_month),
+    ) = (
+        group,
+        id_number,
+        name,
+        code,
+        bank,
+        account_kind,
+        account_no,
+        start_month,
+        end_month,
+    )
+    else {
+        return Err(errors);
     };
-    if let Some(end) = end_month
-        && end < start_month
-    {
-        return Err(format!("终止月份 {end} 早于起始月份 {start_month}"));
+    if !errors.is_empty() {
+        return Err(errors);
     }
     Ok(NewRecipient {
         group,
         id_number,
-        name: name.to_owned(),
-        region_code,
-        bank_code: bank_code.to_owned(),
+        name,
+        region_code: format!("{:012}", code.as_u64()),
+        bank_code: bank.bank_code.clone(),
         account_kind: account_kind.to_owned(),
-        account_no: account_no.to_owned(),
+        account_no,
         start_month,
         end_month,
     })
@@ -706,7 +732,8 @@ pub fn import_recipients(
     csv: &str,
 ) -> Result<usize, BenefitsError> {
     who.require(Action::PriceIndexManage)?;
-    let mut errors: Vec<(usize, String)> = Vec::new();
+    let rules = Rules::load(tx)?;
+    let mut errors: Vec<LineProblem> = Vec::new();
     let mut good: Vec<(usize, NewRecipient)> = Vec::new();
     let mut first = true;
     for (i, raw) in csv.lines().enumerate() {
@@ -722,9 +749,9 @@ pub fn import_recipients(
                 continue;
             }
         }
-        match parse_recipient(line, who) {
+        match parse_recipient(line, who, &rules) {
             Ok(r) => good.push((line_no, r)),
-            Err(e) => errors.push((line_no, e)),
+            Err(e) => errors.extend(e.into_iter().map(|e| LineProblem::field(line_no, e))),
         }
     }
     // The same person twice in a group with overlapping periods, in the file or already imported.
@@ -734,7 +761,7 @@ pub fn import_recipients(
         let period = (r.start_month, r.end_month);
         let earlier = seen.entry(key).or_default();
         if let Some((other, _)) = earlier.iter().find(|(_, p)| overlaps(*p, period)) {
-            errors.push((
+            errors.push(LineProblem::line(
                 *line_no,
                 format!("与第 {other} 行为同一人同一类别，期间重叠"),
             ));
@@ -752,7 +779,7 @@ pub fn import_recipients(
             let s = parse(&s)?;
             let e = e.as_deref().map(parse).transpose()?;
             if overlaps((s, e), period) {
-                errors.push((
+                errors.push(LineProblem::line(
                     *line_no,
                     format!("此人已登记为{}（自 {s} 起），期间重叠", r.group.name_zh()),
                 ));
@@ -761,13 +788,8 @@ pub fn import_recipients(
         }
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|(line_no, _)| *line_no);
-        return Err(BenefitsError::Lines(
-            errors
-                .into_iter()
-                .map(|(line, reason)| LineProblem { line, reason })
-                .collect(),
-        ));
+        errors.sort_by_key(|p| p.line);
+        return Err(BenefitsError::Lines(errors));
     }
     if good.is_empty() {
         return Err(BenefitsError::Invalid(format!(

@@ -298,7 +298,7 @@ fn bad_enrolments_are_refused_and_write_nothing() {
             (
                 end_before_start,
                 city(),
-                "终止月份 2020-02 早于起始月份 2020-03",
+                "终止月份：2020-02 早于起始月份 2020-03",
             ),
             (tekun_without_tier, city(), "护理等级"),
             (

@@ -184,8 +184,11 @@ fn district_lines_cover_each_person_once() {
         let mut twice_tekun = new(Program::TekunInstitutional, 19, YUZHONG);
         twice_tekun.care_tier = Some(CareTier::Full);
         let twice_orphan = new(Program::OrphanInstitutional, 19, YUZHONG);
-        // Covered only from 2021-11 (children's groups).
-        let child = new(Program::UnattendedChild, 21, YUZHONG);
+        // Covered only from 2021-11 (children's groups); enrolled from the allowance's first month.
+        let child = NewEnrolment {
+            start_month: month("2020-01"),
+            ..new(Program::UnattendedChild, 21, YUZHONG)
+        };
         // Another district.
         let elsewhere = new(Program::TekunDispersed, 23, SHAPINGBA);
         let elsewhere = NewEnrolment {
@@ -450,8 +453,8 @@ fn a_bad_import_line_is_named_and_nothing_is_imported() {
             other => panic!("{}: {other:?}", t.label),
         };
         assert!(m.contains("有 2 处问题"), "{m}");
-        assert!(m.contains("第 3 行：身份证号码"), "{m}");
-        assert!(m.contains("第 6 行：区划代码"), "{m}");
+        assert!(m.contains("第 3 行，身份证号：身份证号码"), "{m}");
+        assert!(m.contains("第 6 行，区划代码："), "{m}");
         assert_eq!(count(db, "SELECT COUNT(*) FROM price_subsidy_recipient"), 0);
 
         // The good lines alone import; the same file again overlaps and is refused whole.
