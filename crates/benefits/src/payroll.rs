@@ -120,6 +120,7 @@ pub fn compute_month(
     progress: &mut dyn FnMut(usize, usize, &DistrictOutcome),
 ) -> Result<MonthOutcome, BenefitsError> {
     who.require(Action::PayrollCompute)?;
+    payable_month(month)?;
     let params = db.read(crate_params)?;
     let districts = districts_in_scope(who, month);
     let count = districts.len();
@@ -166,6 +167,18 @@ pub fn compute_month(
         written.and(planned)
     })?;
     Ok(outcome)
+}
+
+/// Refuses a month beyond next month: its entitlements are not known yet (an enrolment decided
+/// meanwhile, a death recorded meanwhile), and a computed month cannot be computed again.
+pub fn payable_month(month: Month) -> Result<(), BenefitsError> {
+    let latest = Month::of(minzheng_kernel::id_number::china_today()).plus(1);
+    if month > latest {
+        return Err(BenefitsError::Invalid(format!(
+            "不能生成 {month} 的发放名册：最远只能生成下个月（{latest}）的名册"
+        )));
+    }
+    Ok(())
 }
 
 fn crate_params(tx: &mut Tx<'_>) -> Result<ParamSet, BenefitsError> {
@@ -239,6 +252,7 @@ pub fn compute_district(
     district: &str,
 ) -> Result<DistrictOutcome, BenefitsError> {
     who.require(Action::PayrollCompute)?;
+    payable_month(month)?;
     match plan_district(tx, params, month, district)? {
         Some(plan) => write_district(tx, who, month, plan),
         None => Ok(DistrictOutcome {
@@ -525,6 +539,7 @@ pub fn write_district(
     plan: Plan,
 ) -> Result<DistrictOutcome, BenefitsError> {
     who.require(Action::PayrollCompute)?;
+    payable_month(month)?;
     let m = month.to_string();
     let Plan {
         district,

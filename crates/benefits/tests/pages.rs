@@ -101,6 +101,14 @@ fn compute_approve_authorize_export_and_scope_over_http() {
         let bad = b.post_form("/benefits/compute", &[("month", "2020-13")]);
         assert_eq!(bad.status, 400);
         assert!(bad.text().contains("月份“2020-13”无效"), "{}", bad.text());
+        let future = b.post_form("/benefits/compute", &[("month", "2030-01")]);
+        assert_eq!(future.status, 400);
+        assert!(
+            future.text().contains("不能生成 2030-01 的发放名册"),
+            "{}",
+            future.text()
+        );
+        assert_eq!(one::<i64>(db, "SELECT COUNT(*) FROM payroll_cycle"), 0);
 
         // Computing from the page: one district (the user's), three lines, 3058 yuan.
         let r = b.post_form("/benefits/compute", &[("month", "2020-06")]);

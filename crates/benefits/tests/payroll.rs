@@ -447,3 +447,52 @@ fn an_imported_register_is_enrolled_whole_or_refused_line_by_line() {
         assert_eq!(count(db), 2);
     }
 }
+
+#[test]
+fn a_month_beyond_next_is_refused_and_nothing_is_written() {
+    for t in minzheng_store::testing::databases("benefits_future_month") {
+        let db = &t.db;
+        setup(db);
+        let orphan = new(Program::OrphanDispersed, 91, YUZHONG, "2020-01");
+        db.write(|tx| enrolments::enrol(tx, &city(), &orphan))
+            .unwrap();
+        let count =
+            |sql: &str| -> i64 { db.read(|tx| tx.query_one(sql, params![])?.get(0)).unwrap() };
+        let audit = count("SELECT COUNT(*) FROM audit_log");
+        let next =
+            minzheng_kernel::month::Month::of(minzheng_kernel::id_number::china_today()).plus(1);
+        let params = minzheng_kernel::params::ParamSet::builtin();
+        for m in ["2030-01".to_owned(), next.plus(1).to_string()] {
+            let refused = payroll::compute_month(db, &city(), month(&m), &mut |_, _, _| {});
+            assert!(
+                matches!(&refused, Err(BenefitsError::Invalid(msg))
+                    if *msg == format!("不能生成 {m} 的发放名册：最远只能生成下个月（{next}）的名册")),
+                "{}: {refused:?}",
+                t.label
+            );
+            let one =
+                db.write(|tx| payroll::compute_district(tx, &city(), params, month(&m), "500103"));
+            assert!(
+                matches!(one, Err(BenefitsError::Invalid(_))),
+                "{}: {one:?}",
+                t.label
+            );
+        }
+        assert_eq!(
+            count("SELECT COUNT(*) FROM payroll_cycle"),
+            0,
+            "{}",
+            t.label
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM payment"), 0, "{}", t.label);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM audit_log"),
+            audit,
+            "{}",
+            t.label
+        );
+        // Next month itself is computed (the banks pay before it starts).
+        let out = payroll::compute_month(db, &city(), next, &mut |_, _, _| {}).unwrap();
+        assert_eq!(out.districts.len(), 1, "{}", t.label);
+    }
+}
