@@ -215,7 +215,7 @@ pub fn bank_files(
     cycle_id: i64,
 ) -> Result<Vec<BankFile>, BenefitsError> {
     who.require(Action::BenefitsRead)?;
-    let cycle = payroll::load_cycle(tx, who, cycle_id)?;
+    let cycle = payroll::load_whole_cycle(tx, who, cycle_id)?;
     files_of(tx, cycle.id)
 }
 
@@ -267,7 +267,7 @@ fn io(e: std::io::Error) -> BenefitsError {
 /// figures and checksum; the cycle becomes `released`. A second release changes nothing.
 pub fn release(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Release, BenefitsError> {
     who.require(Action::PayrollRelease)?;
-    let cycle = payroll::load_cycle(tx, who, cycle_id)?;
+    let cycle = payroll::load_whole_cycle(tx, who, cycle_id)?;
     if matches!(cycle.status.as_str(), "released" | "reconciled" | "closed") {
         return Ok(Release {
             files: files_of(tx, cycle.id)?,
@@ -372,6 +372,40 @@ pub fn release(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Releas
     })
 }
 
+/// What a bank file carries whole: the bank needs them to pay, so holding [`Action::PayrollRelease`]
+/// over the whole district is what allows it, beside or without [`Action::PersonUnmask`].
+pub const UNMASKED_IN_BANK_FILES: [&str; 3] = ["id_number", "name", "account_no"];
+
+/// Records that `who` takes a bank file out of the system (checking they may: the release
+/// permission over the whole district), before any byte leaves, as every export of personal data
+/// is recorded.
+pub fn record_download(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    bank_file_id: i64,
+) -> Result<BankFile, BenefitsError> {
+    who.require(Action::PayrollRelease)?;
+    let (file, cycle) = load_file(tx, who, bank_file_id)?;
+    audit::append(
+        tx,
+        &who.audit(),
+        AuditEntry {
+            action: "payroll.bank_file.download",
+            record_type: "bank_file",
+            record_id: file.id.to_string(),
+            subject_key: None,
+            before: None,
+            after: None,
+            detail: serde_json::json!({
+                "cycle": cycle.id, "district": cycle.district_code, "month": cycle.month,
+                "file": file.file_name, "lines": file.line_count, "total_fen": file.total_fen,
+                "sha256": file.sha256, "unmasked": UNMASKED_IN_BANK_FILES,
+            }),
+        },
+    )?;
+    Ok(file)
+}
+
 /// Writes a released bank file to `out`, byte for byte as recorded at release (the checksum is
 /// verified; a difference is refused, so write to a temporary file and keep it only on success).
 pub fn write_file(
@@ -410,7 +444,7 @@ fn load_file(
         )?
         .ok_or_else(|| BenefitsError::Invalid(format!("没有编号为 {bank_file_id} 的代发文件")))?
         .get(0)?;
-    let cycle = payroll::load_cycle(tx, who, cycle_id)?;
+    let cycle = payroll::load_whole_cycle(tx, who, cycle_id)?;
     let file = files_of(tx, cycle_id)?
         .into_iter()
         .find(|f| f.id == bank_file_id)

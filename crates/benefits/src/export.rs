@@ -1,7 +1,10 @@
-//! Downloads of a payroll cycle: every payment line as CSV or XLSX, streamed from the database
-//! row by row, so a district's million-line month never sits in memory. ID numbers are masked
-//! unless the user may see them whole; every export is an audit row, since it carries personal data
-//! out of the system.
+//! Downloads of a payroll cycle: every payment line the user may see as CSV or XLSX, streamed
+//! from the database row by row, so a district's million-line month never sits in memory. The
+//! lines are those of the user's scope, as on the cycle page (a street officer exports the
+//! street's lines of the district's cycle, with their count and sum, not the district's control
+//! totals); ID numbers are masked unless the user may see them whole; every export is an audit
+//! row saying how many lines of which scope left and what was in them whole, since it carries
+//! personal data out of the system.
 
 use crate::BenefitsError;
 use crate::payroll::{self, Cycle};
@@ -12,7 +15,7 @@ use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
 use minzheng_kernel::sheet::{Cell, CsvWriter, XlsxWriter};
 use minzheng_store::audit::{self, AuditEntry};
-use minzheng_store::{StoreError, Tx, params};
+use minzheng_store::{StoreError, ToValue, Tx, params};
 use std::io::Write;
 
 /// The file format of an export.
@@ -96,6 +99,15 @@ pub fn file_name(cycle: &Cycle, format: Format) -> String {
     )
 }
 
+/// What an export shows whole, for its audit row: the ID numbers to a user who may see them.
+fn unmasked(who: &Principal) -> Vec<&'static str> {
+    if who.can(Action::PersonUnmask) {
+        vec!["id_number"]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Records that `who` exports the cycle (checking they may), before any byte leaves; returns it.
 pub fn record_export(
     tx: &mut Tx<'_>,
@@ -117,7 +129,10 @@ pub fn record_export(
             detail: serde_json::json!({
                 "format": format.extension(),
                 "lines": c.line_count,
-                "unmasked": who.can(Action::PersonUnmask),
+                "total_fen": c.total_fen,
+                "whole_district": c.whole,
+                "scope": who.scope().as_prefixes(),
+                "unmasked": unmasked(who),
             }),
         },
     )?;
@@ -170,7 +185,10 @@ pub fn record_month_export(
                 "format": format.extension(),
                 "cycles": cycles.len(),
                 "lines": cycles.iter().map(|c| c.line_count).sum::<i64>(),
-                "unmasked": who.can(Action::PersonUnmask),
+                "total_fen": cycles.iter().map(|c| c.total_fen).sum::<i64>(),
+                "whole_districts": cycles.iter().filter(|c| c.whole).map(|c| c.district_code.as_str()).collect::<Vec<_>>(),
+                "scope": who.scope().as_prefixes(),
+                "unmasked": unmasked(who),
             }),
         },
     )?;
@@ -218,10 +236,13 @@ fn write_cycles<W: Write>(
     // Program names looked up once per code, not per line.
     let mut programs: Vec<(String, &'static str)> = Vec::new();
     for c in cycles {
+        let (cond, values) = payroll::line_scope(who, c, 2);
+        let mut ps: Vec<&dyn ToValue> = vec![&c.id];
+        ps.extend(values.iter().map(|v| v as &dyn ToValue));
         tx.query_each(
-        "SELECT id, program, id_number, region_code, bank_code, kind, for_month, amount_fen, explanation
-         FROM payment WHERE cycle_id = $1 ORDER BY id",
-        params![c.id],
+        &format!("SELECT id, program, id_number, region_code, bank_code, kind, for_month, amount_fen, explanation
+         FROM payment WHERE cycle_id = $1 AND {cond} ORDER BY id"),
+        &ps,
         |mut row| -> Result<(), BenefitsError> {
             let id: i64 = row.take(0)?;
             let program: String = row.take(1)?;
@@ -266,7 +287,7 @@ fn write_cycles<W: Write>(
     let out = match sink {
         Sink::Csv(w) => w.finish().map_err(io)?,
         Sink::Xlsx(mut w) => {
-            summary(tx, cycles, &mut w)?;
+            summary(tx, who, cycles, &mut w)?;
             w.finish().map_err(io)?
         }
     };
@@ -287,7 +308,8 @@ impl<W: Write> Sink<W> {
     }
 }
 
-/// One program and bank: the control totals recorded with the cycle and the actual sums.
+/// One program and bank: the control totals recorded with the cycle (to a user who holds the
+/// whole district) and the actual sums of the lines the user sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotalRow {
     /// The program's code.
@@ -296,10 +318,8 @@ pub struct TotalRow {
     pub program_name: String,
     /// The bank.
     pub bank_code: String,
-    /// Control count.
-    pub control_count: i64,
-    /// Control amount.
-    pub control_fen: i64,
+    /// Control count and amount; `None` to a user who sees part of the district only.
+    pub control: Option<(i64, i64)>,
     /// Lines actually there.
     pub actual_count: i64,
     /// Their sum.
@@ -307,32 +327,42 @@ pub struct TotalRow {
 }
 
 impl TotalRow {
-    /// Whether control and actual agree.
+    /// Whether control and actual agree (nothing to compare for a part of the district).
     pub fn agrees(&self) -> bool {
-        self.control_count == self.actual_count && self.control_fen == self.actual_fen
+        self.control
+            .is_none_or(|c| c == (self.actual_count, self.actual_fen))
     }
 }
 
-/// The control totals per program and bank next to the actual sums of the payment lines.
-pub fn totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<Vec<TotalRow>, BenefitsError> {
+/// Per program and bank: the control totals next to the actual sums of the payment lines, or to
+/// a user who sees part of the district only, the sums of the lines in their scope.
+pub fn totals(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    cycle: &Cycle,
+) -> Result<Vec<TotalRow>, BenefitsError> {
     let mut out: Vec<TotalRow> = Vec::new();
-    for r in tx.query(
-        "SELECT program, bank_code, line_count, total_fen FROM payroll_total WHERE cycle_id = $1 ORDER BY program, bank_code",
-        params![cycle.id],
-    )? {
-        out.push(TotalRow {
-            program: r.get(0)?,
-            program_name: String::new(),
-            bank_code: r.get(1)?,
-            control_count: r.get(2)?,
-            control_fen: r.get(3)?,
-            actual_count: 0,
-            actual_fen: 0,
-        });
+    if cycle.whole {
+        for r in tx.query(
+            "SELECT program, bank_code, line_count, total_fen FROM payroll_total WHERE cycle_id = $1 ORDER BY program, bank_code",
+            params![cycle.id],
+        )? {
+            out.push(TotalRow {
+                program: r.get(0)?,
+                program_name: String::new(),
+                bank_code: r.get(1)?,
+                control: Some((r.get(2)?, r.get(3)?)),
+                actual_count: 0,
+                actual_fen: 0,
+            });
+        }
     }
+    let (cond, values) = payroll::line_scope(who, cycle, 2);
+    let mut ps: Vec<&dyn ToValue> = vec![&cycle.id];
+    ps.extend(values.iter().map(|v| v as &dyn ToValue));
     for r in tx.query(
-        "SELECT program, bank_code, COUNT(*), CAST(SUM(amount_fen) AS BIGINT) FROM payment WHERE cycle_id = $1 GROUP BY program, bank_code",
-        params![cycle.id],
+        &format!("SELECT program, bank_code, COUNT(*), CAST(SUM(amount_fen) AS BIGINT) FROM payment WHERE cycle_id = $1 AND {cond} GROUP BY program, bank_code"),
+        &ps,
     )? {
         let (program, bank): (String, String) = (r.get(0)?, r.get(1)?);
         let (count, sum): (i64, i64) = (r.get(2)?, r.get(3)?);
@@ -348,8 +378,7 @@ pub fn totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<Vec<TotalRow>, BenefitsE
                 program,
                 program_name: String::new(),
                 bank_code: bank,
-                control_count: 0,
-                control_fen: 0,
+                control: cycle.whole.then_some((0, 0)),
                 actual_count: count,
                 actual_fen: sum,
             }),
@@ -366,6 +395,7 @@ pub fn totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<Vec<TotalRow>, BenefitsE
 
 fn summary<W: Write>(
     tx: &mut Tx<'_>,
+    who: &Principal,
     cycles: &[Cycle],
     w: &mut XlsxWriter<W>,
 ) -> Result<(), BenefitsError> {
@@ -383,28 +413,41 @@ fn summary<W: Write>(
         ],
     )
     .map_err(io)?;
+    const PART: &str = "仅含您辖区内的明细，不与区县控制数核对";
     for cycle in cycles {
-        let rows = totals(tx, cycle)?;
+        let rows = totals(tx, who, cycle)?;
         let (mut count, mut sum) = (0, 0);
         for t in &rows {
             count += t.actual_count;
             sum += t.actual_fen;
+            let (control_count, control_fen) = match t.control {
+                Some((c, f)) => (Cell::Int(c), Cell::Money(Fen(f))),
+                None => (Cell::Empty, Cell::Empty),
+            };
             w.row(&[
                 Cell::Text(&cycle.district_code),
                 Cell::Text(&t.program_name),
                 Cell::Text(&t.bank_code),
-                Cell::Int(t.control_count),
-                Cell::Money(Fen(t.control_fen)),
+                control_count,
+                control_fen,
                 Cell::Int(t.actual_count),
                 Cell::Money(Fen(t.actual_fen)),
-                Cell::Text(if t.agrees() { "相符" } else { "不符" }),
+                Cell::Text(match (t.control, t.agrees()) {
+                    (None, _) => PART,
+                    (Some(_), true) => "相符",
+                    (Some(_), false) => "不符",
+                }),
             ])
             .map_err(io)?;
         }
-        let check = match payroll::check_totals(tx, cycle) {
-            Ok(()) => "相符".to_owned(),
-            Err(BenefitsError::Conflict(m)) => m,
-            Err(e) => return Err(e),
+        let check = if !cycle.whole {
+            PART.to_owned()
+        } else {
+            match payroll::check_totals(tx, cycle) {
+                Ok(()) => "相符".to_owned(),
+                Err(BenefitsError::Conflict(m)) => m,
+                Err(e) => return Err(e),
+            }
         };
         w.row(&[
             Cell::Text(&cycle.district_code),
@@ -415,8 +458,16 @@ fn summary<W: Write>(
                 cycle.district_code,
                 payroll::stage_name(&cycle.status)
             )),
-            Cell::Int(cycle.line_count),
-            Cell::Money(Fen(cycle.total_fen)),
+            if cycle.whole {
+                Cell::Int(cycle.line_count)
+            } else {
+                Cell::Empty
+            },
+            if cycle.whole {
+                Cell::Money(Fen(cycle.total_fen))
+            } else {
+                Cell::Empty
+            },
             Cell::Int(count),
             Cell::Money(Fen(sum)),
             Cell::Text(&check),

@@ -15,13 +15,13 @@
 use crate::BenefitsError;
 use crate::enrolments::PAYABLE_STATUS;
 use crate::programs::{Basis, CareTier, Program, Standards, monthly_amount, prorated};
-use minzheng_access::{Action, Principal};
+use minzheng_access::{AccessError, Action, Principal};
 use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
 use minzheng_kernel::params::ParamSet;
 use minzheng_kernel::region::{RegionLevel, RegionTree};
 use minzheng_store::audit::{self, AuditEntry};
-use minzheng_store::{Db, Tx, Value, params};
+use minzheng_store::{Db, ToValue, Tx, Value, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// The stages of a cycle, in order.
@@ -85,7 +85,9 @@ impl MonthOutcome {
     }
 }
 
-/// The districts (6-digit codes) in the principal's scope, from the region tree.
+/// The districts (6-digit codes) the principal's scope holds whole, from the region tree: a cycle
+/// covers a whole district, so a scope holding only part of one (streets that moved to another
+/// district with their old codes) does not compute it.
 fn districts_in_scope(who: &Principal, month: Month) -> Vec<String> {
     let scope = who.scope_on(month.first_day());
     let mut out: Vec<String> = RegionTree::chongqing()
@@ -93,13 +95,7 @@ fn districts_in_scope(who: &Principal, month: Month) -> Vec<String> {
         .iter()
         .filter(|n| n.level() == RegionLevel::District)
         .map(|n| format!("{:012}", n.code.as_u64())[..6].to_owned())
-        .filter(|d| {
-            scope.contains(d)
-                || scope
-                    .as_prefixes()
-                    .iter()
-                    .any(|p| p.starts_with(d.as_str()))
-        })
+        .filter(|d| scope.contains(&format!("{d}000000")))
         .collect();
     out.sort();
     out.dedup();
@@ -663,7 +659,7 @@ pub fn write_district(
     Ok(out)
 }
 
-/// A cycle as lists and checks show it.
+/// A cycle as lists and checks show it, to one principal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cycle {
     /// Its id.
@@ -674,14 +670,20 @@ pub struct Cycle {
     pub district_code: String,
     /// `computed`, `approved` or `authorized`.
     pub status: String,
-    /// Lines recorded as its control count.
+    /// The lines: the cycle's control count when the principal holds the whole district
+    /// ([`Cycle::whole`]), otherwise the lines inside the principal's scope.
     pub line_count: i64,
-    /// Amount recorded as its control total.
+    /// Their amount, the same way: the control total, or the sum inside the scope.
     pub total_fen: i64,
+    /// Whether the principal's scope holds the whole district. Only then are the control totals
+    /// theirs to see, and the steps on the cycle (approve, authorize, bank files, returns,
+    /// close) theirs to take; a street or community sees the lines of its own place only.
+    pub whole: bool,
 }
 
 const CYCLE_COLUMNS: &str = "id, month, district_code, status, line_count, total_fen";
 
+/// A cycle as read, with its control figures, before it is shown to anyone.
 fn cycle_of(r: &minzheng_store::Row) -> Result<Cycle, BenefitsError> {
     Ok(Cycle {
         id: r.get(0)?,
@@ -690,18 +692,58 @@ fn cycle_of(r: &minzheng_store::Row) -> Result<Cycle, BenefitsError> {
         status: r.get(3)?,
         line_count: r.get(4)?,
         total_fen: r.get(5)?,
+        whole: true,
     })
 }
 
 /// Whether the principal's region scope reaches the district (a city or district scope holds
-/// it; a street or community scope inside it reaches it too, for reading).
+/// it; a street or community scope inside it reaches it too, for reading its own lines).
 fn reaches(who: &Principal, district: &str) -> bool {
-    let scope = who.scope();
-    scope.contains(&format!("{district}000000"))
-        || scope.as_prefixes().iter().any(|p| p.starts_with(district))
+    holds(who, district)
+        || who
+            .scope()
+            .as_prefixes()
+            .iter()
+            .any(|p| p.starts_with(district))
 }
 
-/// The cycles of a month within the principal's scope.
+/// Whether the principal's scope holds the whole district.
+fn holds(who: &Principal, district: &str) -> bool {
+    who.scope().contains(&format!("{district}000000"))
+}
+
+/// The SQL condition on the payment lines' `region_code` that a principal sees of a cycle (all of
+/// them when it holds the district), with its values numbered from `$first`: every list, count,
+/// total and export of a cycle's lines takes it.
+pub fn line_scope(who: &Principal, cycle: &Cycle, first: usize) -> (String, Vec<String>) {
+    if cycle.whole {
+        ("1 = 1".into(), Vec::new())
+    } else {
+        who.scope().sql("region_code", first)
+    }
+}
+
+/// The cycle as `who` sees it: whole, or with the count and total of the lines in their scope.
+fn seen_by(tx: &mut Tx<'_>, who: &Principal, mut c: Cycle) -> Result<Cycle, BenefitsError> {
+    if holds(who, &c.district_code) {
+        return Ok(c);
+    }
+    c.whole = false;
+    let (cond, values) = line_scope(who, &c, 2);
+    let mut ps: Vec<&dyn ToValue> = vec![&c.id];
+    ps.extend(values.iter().map(|v| v as &dyn ToValue));
+    let r = tx.query_one(
+        &format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payment WHERE cycle_id = $1 AND {cond}"
+        ),
+        &ps,
+    )?;
+    c.line_count = r.get(0)?;
+    c.total_fen = r.get(1)?;
+    Ok(c)
+}
+
+/// The cycles of a month within the principal's scope, each as they see it ([`Cycle::whole`]).
 pub fn cycles(tx: &mut Tx<'_>, who: &Principal, month: Month) -> Result<Vec<Cycle>, BenefitsError> {
     who.require(Action::BenefitsRead)?;
     let rows = tx.query(
@@ -714,7 +756,7 @@ pub fn cycles(tx: &mut Tx<'_>, who: &Principal, month: Month) -> Result<Vec<Cycl
     for r in &rows {
         let c = cycle_of(r)?;
         if reaches(who, &c.district_code) {
-            out.push(c);
+            out.push(seen_by(tx, who, c)?);
         }
     }
     Ok(out)
@@ -767,8 +809,9 @@ pub fn check_totals(tx: &mut Tx<'_>, cycle: &Cycle) -> Result<(), BenefitsError>
     Ok(())
 }
 
-/// A cycle by id, refused as unknown outside the principal's scope (so a cycle of another
-/// district cannot be told apart from one that does not exist).
+/// A cycle by id as the principal sees it ([`Cycle::whole`]), refused as unknown outside the
+/// principal's scope (so a cycle of another district cannot be told apart from one that does not
+/// exist).
 pub fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cycle, BenefitsError> {
     let unknown = || BenefitsError::Invalid(format!("没有编号为 {cycle_id} 的发放名册"));
     let r = tx
@@ -780,6 +823,25 @@ pub fn load_cycle(tx: &mut Tx<'_>, who: &Principal, cycle_id: i64) -> Result<Cyc
     let c = cycle_of(&r)?;
     if !reaches(who, &c.district_code) {
         return Err(unknown());
+    }
+    seen_by(tx, who, c)
+}
+
+/// A cycle by id for a step on the whole of it (approve, authorize, release, a bank file, a
+/// return, close): refused to a principal who sees only part of the district, whatever the
+/// permission table grants, since the step and the bank files cover every line.
+pub fn load_whole_cycle(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    cycle_id: i64,
+) -> Result<Cycle, BenefitsError> {
+    let c = load_cycle(tx, who, cycle_id)?;
+    if !c.whole {
+        return Err(AccessError::Forbidden(format!(
+            "办理 {} 整个区县的发放名册（您的管辖范围只含其中一部分）",
+            c.district_code
+        ))
+        .into());
     }
     Ok(c)
 }
@@ -819,7 +881,7 @@ pub fn advance(
         }
     };
     who.require(action)?;
-    let cycle = load_cycle(tx, who, cycle_id)?;
+    let cycle = load_whole_cycle(tx, who, cycle_id)?;
     if cycle.status != from {
         return Err(BenefitsError::Conflict(format!(
             "{} 月 {} 的发放名册当前为“{}”，这一步须在“{}”之后",

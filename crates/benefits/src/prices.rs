@@ -840,11 +840,23 @@ pub fn import_recipients(
     Ok(good.len())
 }
 
-/// How many recipients each group has on file (any period), for the page.
-pub fn recipient_counts(tx: &mut Tx<'_>) -> Result<Vec<(RecipientGroup, i64)>, BenefitsError> {
+/// How many recipients each group has on file (any period) within the principal's scope, for
+/// the page: a count applies the same scope as the list it comes from.
+pub fn recipient_counts(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+) -> Result<Vec<(RecipientGroup, i64)>, BenefitsError> {
+    who.require(Action::BenefitsRead)?;
+    let (cond, values) = who.scope().sql("region_code", 1);
+    let ps: Vec<&dyn minzheng_store::ToValue> = values
+        .iter()
+        .map(|v| v as &dyn minzheng_store::ToValue)
+        .collect();
     let rows = tx.query(
-        "SELECT recipient_group, COUNT(*) FROM price_subsidy_recipient GROUP BY recipient_group",
-        params![],
+        &format!(
+            "SELECT recipient_group, COUNT(*) FROM price_subsidy_recipient WHERE {cond} GROUP BY recipient_group"
+        ),
+        &ps,
     )?;
     let mut counts: HashMap<String, i64> = HashMap::new();
     for r in rows {

@@ -965,14 +965,21 @@ pub fn due(tx: &mut Tx<'_>, who: &Principal, month: Month) -> Result<Vec<DueTask
         ),
         &values,
     )?;
+    // Names whole only to a role that may see personal data whole, as every list of the area.
+    let unmask = who.can(Action::PersonUnmask);
     rows.into_iter()
         .map(|r| {
             let due_month: String = r.get(8)?;
+            let name: String = r.get(3)?;
             Ok(DueTask {
                 id: r.get(0)?,
                 enrolment_id: r.get(1)?,
                 program: Program::parse(&r.get::<String>(2)?)?,
-                name: r.get(3)?,
+                name: if unmask {
+                    name
+                } else {
+                    minzheng_kernel::mask::name(&name)
+                },
                 region_code: r.get(4)?,
                 category: Category::parse(&r.get::<String>(5)?)?,
                 interval_months: r.get(6)?,

@@ -319,13 +319,16 @@ fn cycle_ids(db: &Db, who: &Principal, given: &str, from: &str) -> Result<Vec<i6
         .collect())
 }
 
-/// Writes a bank file into `dir` through a temporary file, kept only when its checksum agrees.
+/// Writes a bank file into `dir` through a temporary file, kept only when its checksum agrees;
+/// the file leaving the system is recorded first, as on the page.
 fn write_bank_file(
     db: &Db,
     who: &Principal,
     file: &bank::BankFile,
     dir: &std::path::Path,
 ) -> Result<(), String> {
+    db.write(|tx| bank::record_download(tx, who, file.id))
+        .map_err(|e| e.to_string())?;
     let path = dir.join(&file.file_name);
     let partial = dir.join(format!("{}.partial", file.file_name));
     let mut out = std::io::BufWriter::new(

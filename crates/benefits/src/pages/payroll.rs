@@ -266,6 +266,18 @@ impl CyclePage {
     fn yuan(&self, fen: &i64) -> String {
         yuan(*fen)
     }
+    /// A control count, or a dash where the user sees part of the district only.
+    fn control_count(&self, t: &TotalRow) -> String {
+        t.control
+            .map(|(c, _)| c.to_string())
+            .unwrap_or_else(|| "—".into())
+    }
+    /// A control amount, the same way.
+    fn control_amount(&self, t: &TotalRow) -> String {
+        t.control
+            .map(|(_, f)| yuan(f))
+            .unwrap_or_else(|| "—".into())
+    }
     fn status(&self) -> &'static str {
         status_name(&self.v.cycle.status)
     }
@@ -300,23 +312,33 @@ fn cycle_view(
             });
         }
     }
-    let totals = export::totals(tx, &cycle)?;
-    let files = if who.can(Action::PayrollRelease) {
+    let totals = export::totals(tx, who, &cycle)?;
+    let files = if cycle.whole && who.can(Action::PayrollRelease) {
         crate::bank::bank_files(tx, who, id)?
     } else {
         Vec::new()
     };
-    let check_error = match payroll::check_totals(tx, &cycle) {
-        Ok(()) => None,
-        Err(BenefitsError::Conflict(m)) => Some(m),
-        Err(e) => return Err(e),
+    let check_error = if !cycle.whole {
+        None
+    } else {
+        match payroll::check_totals(tx, &cycle) {
+            Ok(()) => None,
+            Err(BenefitsError::Conflict(m)) => Some(m),
+            Err(e) => return Err(e),
+        }
     };
     let unmask = who.can(Action::PersonUnmask);
     let offset = (page - 1) * LINES_PER_PAGE;
+    // The lines of the user's scope only, as the counts above and the exports.
+    let (cond, values) = payroll::line_scope(who, &cycle, 4);
+    let mut ps: Vec<&dyn ToValue> = vec![&id, &LINES_PER_PAGE, &offset];
+    ps.extend(values.iter().map(|v| v as &dyn ToValue));
     let rows = tx.query(
-        "SELECT id, program, id_number, region_code, bank_code, kind, for_month, amount_fen, explanation
-         FROM payment WHERE cycle_id = $1 ORDER BY id LIMIT $2 OFFSET $3",
-        params![id, LINES_PER_PAGE, offset],
+        &format!(
+            "SELECT id, program, id_number, region_code, bank_code, kind, for_month, amount_fen, explanation
+             FROM payment WHERE cycle_id = $1 AND {cond} ORDER BY id LIMIT $2 OFFSET $3"
+        ),
+        &ps,
     )?;
     let mut lines = Vec::with_capacity(rows.len());
     for r in rows {
@@ -383,16 +405,19 @@ async fn cycle_render(
         .run(false, move |tx| cycle_view(tx, &w, id, page))
         .await?;
     let pages = ((v.cycle.line_count + LINES_PER_PAGE - 1) / LINES_PER_PAGE).max(1);
+    // A step's button: the cycle at the stage before it, the permission, and the whole district.
+    let step =
+        |from: &str, action: Action| v.cycle.whole && v.cycle.status == from && who.can(action);
     let is_error = error.is_some();
     Ok(answer(
         render(&CyclePage {
             layout: Layout::new("benefits", auth),
             district: district_name(&v.cycle.district_code),
             total: yuan(v.cycle.total_fen),
-            approve: v.cycle.status == "computed" && who.can(Action::PayrollApprove),
-            authorize: v.cycle.status == "approved" && who.can(Action::PayrollAuthorize),
-            release: v.cycle.status == "authorized" && who.can(Action::PayrollRelease),
-            close: v.cycle.status == "reconciled" && who.can(Action::PayrollRelease),
+            approve: step("computed", Action::PayrollApprove),
+            authorize: step("approved", Action::PayrollAuthorize),
+            release: step("authorized", Action::PayrollRelease),
+            close: step("reconciled", Action::PayrollRelease),
             v,
             page,
             pages,
@@ -522,13 +547,24 @@ async fn release(
     }
 }
 
-/// A bank file, byte for byte as released (its checksum verified before it is sent).
+/// A bank file, byte for byte as released (its checksum verified before it is sent); the
+/// download is recorded first, since the file carries every payee's ID number and account whole.
 async fn bank_file_download(
     State(state): State<AppState>,
     staff: Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let who = staff.principal;
+    let not_found = |e: BenefitsError| match e {
+        // Unknown, or outside the user's region.
+        BenefitsError::Invalid(_) => WebError::NotFound,
+        e => e.into(),
+    };
+    let w = who.clone();
+    state
+        .run(true, move |tx| crate::bank::record_download(tx, &w, id))
+        .await
+        .map_err(not_found)?;
     let (file, bytes) = state
         .run(false, move |tx| {
             let mut bytes = Vec::new();
@@ -536,11 +572,7 @@ async fn bank_file_download(
             Ok::<_, BenefitsError>((file, bytes))
         })
         .await
-        .map_err(|e| match e {
-            // Unknown, or outside the user's region.
-            BenefitsError::Invalid(_) => WebError::NotFound,
-            e => e.into(),
-        })?;
+        .map_err(not_found)?;
     let content_type = if file.file_name.ends_with(".csv") {
         "text/csv"
     } else {

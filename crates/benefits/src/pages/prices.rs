@@ -130,9 +130,10 @@ async fn render_page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     who.require(Action::BenefitsRead)?;
+    let w = who.clone();
     let (months, counts) = state
-        .run(false, |tx| -> Result<_, BenefitsError> {
-            Ok((months(tx)?, prices::recipient_counts(tx)?))
+        .run(false, move |tx| -> Result<_, BenefitsError> {
+            Ok((months(tx)?, prices::recipient_counts(tx, &w)?))
         })
         .await?;
     let status = if error.is_some() {
