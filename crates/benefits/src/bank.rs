@@ -432,6 +432,16 @@ pub fn write_file(
     Ok(file)
 }
 
+/// A bank file as recorded (its cycle in the principal's scope, whole).
+pub fn bank_file(
+    tx: &mut Tx<'_>,
+    who: &Principal,
+    bank_file_id: i64,
+) -> Result<BankFile, BenefitsError> {
+    who.require(Action::BenefitsRead)?;
+    Ok(load_file(tx, who, bank_file_id)?.0)
+}
+
 fn load_file(
     tx: &mut Tx<'_>,
     who: &Principal,
@@ -887,6 +897,8 @@ pub fn import_return(
         lines.push(line);
     }
     match control {
+        // (A first line that is there but not a control record is already named.)
+        None if problems.iter().any(|p| p.line == 1) => {}
         None => problems.insert(
             0,
             LineProblem {

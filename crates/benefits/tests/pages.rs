@@ -522,10 +522,13 @@ fn release_return_worklist_and_close_over_http() {
             .take(3)
             .flat_map(|l| [l, b"\n"].concat())
             .collect();
+        // (htmx places only a 2xx answer: the refusal comes as 200 so that it shows.)
         let refused = upload(&city, &short);
-        assert_eq!(refused.status, 400, "{}", refused.text());
+        assert_eq!(refused.status, 200, "{}", refused.text());
         assert!(
-            refused.text().contains("未导入任何内容"),
+            refused
+                .text()
+                .contains("CQRCB_500103_202006.txt 的回盘未导入，没有任何改动"),
             "{}",
             refused.text()
         );
@@ -537,6 +540,10 @@ fn release_return_worklist_and_close_over_http() {
             &answer(&encoding_rs::GBK.encode("F1001账户已销户").0),
         );
         assert_eq!(done.status, 200, "{}", done.text());
+        assert_eq!(
+            done.header("hx-redirect").map(|h| h.starts_with(&path)),
+            Some(true)
+        );
         assert!(done.text().contains("成功 2 笔"), "{}", done.text());
         assert!(done.text().contains("名册已对账"), "{}", done.text());
 
@@ -579,5 +586,86 @@ fn release_return_worklist_and_close_over_http() {
         assert_eq!(csv_rows(&month.body).len(), 4);
         // Another district has nothing to export that month.
         assert_eq!(other.get("/benefits/months/2020-06/export.csv").status, 400);
+    }
+}
+
+/// A return with errors, uploaded from the cycle page (htmx): the answer lists every refused line
+/// with its number and reason (all of them, not the first fifty), htmx can place it (2xx), and
+/// nothing is applied.
+#[test]
+fn a_refused_return_lists_every_refused_line_on_the_page() {
+    for t in minzheng_store::testing::databases("benefits_pages_return_refused") {
+        let db = &t.db;
+        setup(db);
+        let city = Principal {
+            role: Role::CityAdmin,
+            ..Principal::system("test")
+        };
+        let district = Principal {
+            role: Role::DistrictAdmin,
+            scope_code: "500103".into(),
+            ..Principal::system("test")
+        };
+        use minzheng_benefits::{bank, payroll};
+        payroll::compute_month(
+            db,
+            &city,
+            Month::parse("2020-06").unwrap(),
+            &mut |_, _, _| {},
+        )
+        .unwrap();
+        let id: i64 = one(db, "SELECT id FROM payroll_cycle");
+        db.write(|tx| payroll::advance(tx, &district, id, "approved"))
+            .unwrap();
+        db.write(|tx| payroll::advance(tx, &city, id, "authorized"))
+            .unwrap();
+        db.write(|tx| bank::release(tx, &city, id)).unwrap();
+        let file_id: i64 = one(db, "SELECT id FROM bank_file");
+        let server = TestServer::start(db.clone());
+        let mut b = Browser::new(server.addr);
+        b.sign_in("city-benefits", PASSWORD);
+        b.get(&format!("/benefits/cycles/{id}"));
+        // The control record, then 60 lines too short to be return lines.
+        let mut text = String::from("H500103202006CQRCB   0000000003000000000305800\r\n");
+        for i in 0..60 {
+            text.push_str(&format!("D{i:08}\r\n"));
+        }
+        let mut body = Vec::new();
+        body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"return.txt\"\r\nContent-Type: text/plain\r\n\r\n");
+        body.extend_from_slice(text.as_bytes());
+        body.extend_from_slice(b"\r\n--XyZ--\r\n");
+        let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap_or_default());
+        let csrf = b.csrf.clone().unwrap_or_default();
+        let r = minzheng_web::testing::request(
+            server.addr,
+            "POST",
+            &format!("/benefits/bank-files/{file_id}/return"),
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+                ("hx-request", "true"),
+                ("content-type", "multipart/form-data; boundary=XyZ"),
+            ],
+            &body,
+        );
+        assert_eq!(r.status, 200, "{}: {}", t.label, r.text());
+        let answer = r.text();
+        assert!(
+            answer.contains("CQRCB_500103_202006.txt 的回盘未导入，没有任何改动：共 60 处问题"),
+            "{answer}"
+        );
+        for line in 2..=61 {
+            assert!(
+                answer.contains(&format!("<li>第 {line} 行：长度 9 字节")),
+                "{}: line {line} missing in {answer}",
+                t.label
+            );
+        }
+        assert_eq!(one::<i64>(db, "SELECT COUNT(*) FROM bank_return"), 0);
+        assert_eq!(one::<i64>(db, "SELECT COUNT(*) FROM payment_result"), 0);
+        assert_eq!(
+            one::<String>(db, "SELECT status FROM payroll_cycle"),
+            "released"
+        );
     }
 }

@@ -591,7 +591,10 @@ async fn bank_file_download(
 }
 
 /// Imports a bank's return file sent as `multipart/form-data` (field `file`, through htmx, which
-/// sends the CSRF header); answers with a fragment: the outcome, or every refused line.
+/// sends the CSRF header). Accepted, the browser goes back to the cycle page with the outcome;
+/// refused, the fragment placed under the upload lists every refused line (number and reason) and
+/// says that nothing was applied. htmx places only a 2xx answer, so a refusal to htmx is 200
+/// (to any other client, 400).
 async fn return_upload(
     State(state): State<AppState>,
     staff: Staff,
@@ -600,19 +603,69 @@ async fn return_upload(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let who = staff.principal;
-    let parts = minzheng_ui::multipart::parse(&headers, &body).map_err(WebError::BadRequest)?;
-    let file = parts
+    let htmx = headers.contains_key("hx-request");
+    let refused = |summary: String, problems: Vec<String>| {
+        let page = render(&ReturnResult {
+            ok: false,
+            text: summary,
+            problems,
+        });
+        let status = if htmx {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        Ok((status, page).into_response())
+    };
+    let parts = match minzheng_ui::multipart::parse(&headers, &body) {
+        Ok(parts) => parts,
+        Err(m) => return refused(m, Vec::new()),
+    };
+    let Some(file) = parts
         .into_iter()
         .find(|p| p.name == "file" && !p.bytes.is_empty())
-        .ok_or_else(|| WebError::BadRequest("请选择银行回盘文件".into()))?;
+    else {
+        return refused("请选择银行回盘文件".into(), Vec::new());
+    };
+    let w = who.clone();
+    let bank_file = state
+        .run(false, move |tx| crate::bank::bank_file(tx, &w, id))
+        .await
+        .map_err(|e| match e {
+            // Unknown, or outside the user's region.
+            BenefitsError::Invalid(_) => WebError::NotFound,
+            e => e.into(),
+        })?;
+    let name = bank_file.file_name.clone();
     let result = state
         .run(true, move |tx| {
             crate::bank::import_return(tx, &who, id, &file.bytes)
         })
         .await;
-    let text = match result {
-        Ok(r) if r.already => "这份回盘已导入过：本次没有任何改动".to_owned(),
-        Ok(r) => format!(
+    let r = match result {
+        Ok(r) => r,
+        Err(BenefitsError::Lines(problems)) => {
+            return refused(
+                format!(
+                    "{name} 的回盘未导入，没有任何改动：共 {} 处问题，请按以下各行核对后重新导入",
+                    problems.len()
+                ),
+                problems.iter().map(|p| p.to_string()).collect(),
+            );
+        }
+        Err(BenefitsError::Invalid(m) | BenefitsError::Conflict(m)) => {
+            return refused(
+                format!("{name} 的回盘未导入，没有任何改动：{m}"),
+                Vec::new(),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let cycle_id = bank_file.cycle_id;
+    let text = if r.already {
+        "这份回盘已导入过：本次没有任何改动".to_owned()
+    } else {
+        format!(
             "回盘已导入：成功 {} 笔 {} 元，失败 {} 笔 {} 元（下期重发 {} 笔，转待处理清单 {} 笔）{}",
             r.paid,
             yuan(r.paid_fen),
@@ -625,27 +678,32 @@ async fn return_upload(
             } else {
                 ""
             }
-        ),
-        Err(
-            e @ (BenefitsError::Lines(_) | BenefitsError::Invalid(_) | BenefitsError::Conflict(_)),
-        ) => {
-            let page = render(&ReturnResult {
-                ok: false,
-                text: e.to_string(),
-            });
-            return Ok((StatusCode::BAD_REQUEST, page).into_response());
-        }
-        Err(e) => return Err(e.into()),
+        )
     };
-    Ok(render(&ReturnResult { ok: true, text }))
+    let body = ReturnResult {
+        ok: true,
+        text: text.clone(),
+        problems: Vec::new(),
+    }
+    .render()
+    .unwrap_or_else(|_| text.clone());
+    let mut r =
+        minzheng_ui::flash::hx_redirect(&format!("/benefits/cycles/{cycle_id}"), &text, body);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(r)
 }
 
-/// The answer to a return upload, placed in the page by htmx.
+/// The answer to a return upload, placed in the page by htmx: the outcome, or the refusal with
+/// every refused line.
 #[derive(Template)]
 #[template(path = "benefits/return_result.html")]
 struct ReturnResult {
     ok: bool,
     text: String,
+    problems: Vec<String>,
 }
 
 struct FailureRow {
