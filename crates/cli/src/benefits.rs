@@ -35,8 +35,10 @@ pub enum Command {
         #[arg(long)]
         districts: bool,
     },
-    /// Imports enrolments from a CSV file (UTF-8) whole or not at all, for the programs whose
-    /// registries come from other departments (disability subsidies, children). Columns:
+    /// Imports enrolments from a CSV file (UTF-8 or GBK, as Excel saves it) whole or not at all,
+    /// for the programs whose registries come from other departments (disability subsidies,
+    /// children); a file with any bad line changes nothing and every bad line is listed (line,
+    /// field, reason). Columns:
     /// program,id_number,name,region_code,members,counted_income,supplement,care_tier,bank_code,
     /// account_kind,account_no,start_month,end_month.
     ImportEnrolments {
@@ -58,8 +60,8 @@ fn proposal(
     })
 }
 
-/// Runs a benefits command.
-pub fn run(config: &Config, command: Command) -> Result<(), String> {
+/// Runs a benefits command, as the staff account `actor_name` (`--as`) or the system.
+pub fn run(config: &Config, actor_name: Option<&str>, command: Command) -> Result<(), String> {
     let (program, standard, from, month, region, districts) = match command {
         Command::WhatIf {
             program,
@@ -70,29 +72,37 @@ pub fn run(config: &Config, command: Command) -> Result<(), String> {
             districts,
         } => (program, standard, from, month, region, districts),
         Command::ImportEnrolments { path } => {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("{}：{e}", path.display()))?;
+            let text = crate::read_import(&path)?;
             let db = crate::open_migrated(config)?;
-            let n = db
-                .write(|tx| {
-                    minzheng_benefits::enrolments::import_csv(
-                        tx,
-                        &Principal::system("import"),
-                        &text,
-                    )
-                })
-                .map_err(|e| e.to_string())?;
-            println!("已导入 {n} 名享受人员");
-            return Ok(());
+            let who = crate::payroll::actor(&db, actor_name, "import")?;
+            let n = db.write(|tx| minzheng_benefits::enrolments::import_csv(tx, &who, &text));
+            match n {
+                Ok(n) => {
+                    println!("已导入 {n} 名享受人员");
+                    return Ok(());
+                }
+                // Every refused line on a line of its own, then the summary as the error.
+                Err(minzheng_benefits::BenefitsError::Lines(problems)) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    return Err(format!(
+                        "{} 有 {} 处问题，未导入任何内容（各行原因见上）",
+                        path.display(),
+                        problems.len()
+                    ));
+                }
+                Err(e) => return Err(e.to_string()),
+            }
         }
     };
     let p = proposal(&program, &standard, &from, region.as_deref())?;
     let month = whatif::parse_month(month.as_deref().unwrap_or(&from), "测算月份")
         .map_err(|e| e.to_string())?;
     let db = crate::open_migrated(config)?;
+    let who = crate::payroll::actor(&db, actor_name, "whatif")?;
     let t = Instant::now();
-    let out = whatif::evaluate(&db, &Principal::system("whatif"), &p, month)
-        .map_err(|e| e.to_string())?;
+    let out = whatif::evaluate(&db, &who, &p, month).map_err(|e| e.to_string())?;
     print_outcome(&out, districts);
     println!(
         "用时 {:.2} 秒（只读测算，未改动任何数据）",

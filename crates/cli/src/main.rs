@@ -120,6 +120,9 @@ enum Command {
     },
     /// Benefits: policy what-ifs (政策调整测算) and enrolment imports.
     Benefits {
+        /// Act as this staff account (its role and region scope); without it, as the system.
+        #[arg(long = "as", global = true)]
+        actor: Option<String>,
         #[command(subcommand)]
         command: benefits::Command,
     },
@@ -218,7 +221,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Marriage { command } => marriage::run(&config, command),
         Command::Governance { command } => governance::run(&config, command),
         Command::Payroll { actor, command } => payroll::run(&config, actor.as_deref(), command),
-        Command::Benefits { command } => benefits::run(&config, command),
+        Command::Benefits { actor, command } => benefits::run(&config, actor.as_deref(), command),
         Command::Generate { scale, seed } => {
             let scale = minzheng_synth::Scale::parse(&scale).map_err(|e| e.to_string())?;
             let db = open_migrated(&config)?;
@@ -264,6 +267,23 @@ fn init_logging(config: &Config) -> Result<(), String> {
         LogFormat::Text => builder.init(),
     }
     Ok(())
+}
+
+/// Reads an imported file as text by the one reader of every import (UTF-8 or GBK), saying in
+/// Chinese what a file in another encoding looks like and how to save it again.
+pub(crate) fn read_import(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
+    let file = minzheng_kernel::text_file::decode(&bytes)
+        .map_err(|e| format!("{}：{e}", path.display()))?;
+    if file.encoding != minzheng_kernel::text_file::Encoding::Utf8 {
+        eprintln!(
+            "提示：{} 为 {} 编码，已按 {} 读取",
+            path.display(),
+            file.encoding.name(),
+            file.encoding.name()
+        );
+    }
+    Ok(file.text)
 }
 
 /// Opens the database with the audit keys of the configuration (see `audit::attach_keys`).

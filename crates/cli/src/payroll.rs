@@ -78,10 +78,11 @@ fn parse_month(s: &str) -> Result<Month, String> {
     Month::parse(s).map_err(|e| e.to_string())
 }
 
-/// The principal a command acts as: a named staff account, or the system.
-fn actor(db: &Db, username: Option<&str>) -> Result<Principal, String> {
+/// The principal a command acts as: a named staff account (`--as`), with its role and scope, or
+/// the system (`what` names it in the audit log).
+pub(crate) fn actor(db: &Db, username: Option<&str>, what: &str) -> Result<Principal, String> {
     let Some(username) = username else {
-        return Ok(Principal::system("payroll"));
+        return Ok(Principal::system(what));
     };
     let account = db
         .read(|tx| minzheng_access::accounts::find_by_username(tx, username))
@@ -105,7 +106,7 @@ fn actor(db: &Db, username: Option<&str>) -> Result<Principal, String> {
 /// Runs a payroll command.
 pub fn run(config: &Config, actor_name: Option<&str>, command: Command) -> Result<(), String> {
     let db = crate::open_migrated(config)?;
-    let system = actor(&db, actor_name)?;
+    let system = actor(&db, actor_name, "payroll")?;
     match command {
         Command::Compute { month } => {
             let month = parse_month(&month)?;

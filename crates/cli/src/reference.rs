@@ -83,8 +83,7 @@ pub fn calendar(db: &Db, command: CalendarCommand) -> Result<(), String> {
             println!("{}{}", count.workdays, provisional_note(count.provisional));
         }
         CalendarCommand::Load { file } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("无法读取 {}：{e}", file.display()))?;
+            let text = crate::read_import(&file)?;
             let actor = Principal::system("cli");
             let notice = db
                 .write(|tx| calendar::load_notice(tx, &actor, &text))

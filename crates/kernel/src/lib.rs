@@ -16,3 +16,4 @@ pub mod params;
 pub mod pinyin_keys;
 pub mod region;
 pub mod sheet;
+pub mod text_file;
