@@ -58,6 +58,11 @@ pub fn seed(tx: &mut Tx<'_>, today: chrono::NaiveDate) -> Result<String, Benefit
         (Program::DisabilityLiving, "500103001013", "冯建国", 1968),
         (Program::DisabilityCare, "500103001013", "冯建国", 1968),
         (Program::DisabilityCare, "500106001005", "陈秀英", 1955),
+        // Other streets of the two districts (解放碑街道 of 渝中区, 沙坪坝街道 of 沙坪坝区): a
+        // street's officer sees the district's cycle without these lines.
+        (Program::DisabilityLiving, "500103003013", "何志明", 1972),
+        (Program::OrphanDispersed, "500103003016", "唐小满", 2013),
+        (Program::DisabilityCare, "500106002003", "罗桂芳", 1949),
     ];
     for (i, (program, community, name, year)) in people.iter().enumerate() {
         let birth = chrono::NaiveDate::from_ymd_opt(*year, 3, 1 + i as u32).unwrap_or(today);
