@@ -13,9 +13,7 @@ use minzheng_benefits::enrolments::{self, NewEnrolment};
 use minzheng_benefits::programs::Program;
 use minzheng_benefits::{BenefitsError, LineProblem, payroll, prices};
 use minzheng_kernel::id_number::IdNumber;
-use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
-use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 
 fn id(seq: u16) -> IdNumber {
@@ -26,18 +24,17 @@ fn count(db: &Db, sql: &str) -> i64 {
     db.read(|tx| tx.query_one(sql, params![])?.get(0)).unwrap()
 }
 
-fn problems<T: std::fmt::Debug>(r: Result<T, BenefitsError>) -> Vec<(usize, &'static str)> {
-    match r {
-        Err(BenefitsError::Lines(p)) => p.iter().map(|p| (p.line, p.field)).collect(),
-        other => panic!("expected a refusal line by line, got {other:?}"),
-    }
-}
-
-fn lines_of(r: Result<usize, BenefitsError>) -> Vec<LineProblem> {
+/// The problems of a file refused line by line.
+fn refused<T: std::fmt::Debug>(r: Result<T, BenefitsError>) -> Vec<LineProblem> {
     match r {
         Err(BenefitsError::Lines(p)) => p,
         other => panic!("expected a refusal line by line, got {other:?}"),
     }
+}
+
+/// Each problem's line and field.
+fn places(problems: &[LineProblem]) -> Vec<(usize, &'static str)> {
+    problems.iter().map(|p| (p.line, p.field)).collect()
 }
 
 #[test]
@@ -85,12 +82,9 @@ fn a_register_with_bad_fields_changes_nothing_and_names_every_bad_line_and_field
         let audit_before = count(db, "SELECT COUNT(*) FROM audit_log");
         let officer = who(Role::DistrictAdmin, "500103", "yuzhong-admin");
         let r = db.write(|tx| enrolments::import_csv(tx, &officer, &file));
-        let refused = lines_of(r);
+        let refused = refused(r);
         assert_eq!(
-            refused
-                .iter()
-                .map(|p| (p.line, p.field))
-                .collect::<Vec<_>>(),
+            places(&refused),
             vec![
                 (3, "代发银行"),
                 (4, "起始月份"),
@@ -156,23 +150,7 @@ fn a_register_with_bad_fields_changes_nothing_and_names_every_bad_line_and_field
 }
 
 fn entered(seq: u16) -> NewEnrolment {
-    NewEnrolment {
-        program: Program::OrphanDispersed,
-        id_number: id(seq),
-        name: format!("孤儿{seq}"),
-        household_id: None,
-        region_code: RegionCode::parse(YUZHONG).unwrap(),
-        members: 1,
-        counted_income: Fen(0),
-        supplement: Fen(0),
-        care_tier: None,
-        bank_code: "CQRCB".into(),
-        account_kind: "ssc".into(),
-        account_no: format!("6230{seq:012}"),
-        start_month: month("2020-01"),
-        end_month: None,
-        reason: "测试登记".into(),
-    }
+    enrolment(Program::OrphanDispersed, id(seq), seq, YUZHONG, "2020-01")
 }
 
 #[test]
@@ -257,7 +235,7 @@ fn a_recipient_list_is_checked_by_the_same_rules() {
         .join("\n");
         let r = db.write(|tx| prices::import_recipients(tx, &city(), &csv));
         assert_eq!(
-            problems(r),
+            places(&refused(r)),
             vec![
                 (2, "代发银行"),
                 (3, "起始月份"),

@@ -15,30 +15,14 @@ use minzheng_benefits::programs::{CareTier, Program};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
-use minzheng_kernel::region::RegionCode;
 use minzheng_kernel::sheet::unzip;
 use minzheng_store::{Db, params};
-use minzheng_web::testing::{Browser, TestServer};
+use minzheng_web::testing::{Browser, TestResponse, TestServer};
 
 fn new(program: Program, seq: u16) -> NewEnrolment {
-    NewEnrolment {
-        program,
-        id_number: IdNumber::generate("500103", NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq)
-            .unwrap(),
-        name: format!("测试{seq}"),
-        household_id: None,
-        region_code: RegionCode::parse(YUZHONG).unwrap(),
-        members: 1,
-        counted_income: Fen(0),
-        supplement: Fen(0),
-        care_tier: None,
-        bank_code: "CQRCB".into(),
-        account_kind: "ssc".into(),
-        account_no: format!("6230{seq:012}"),
-        start_month: Month::parse("2020-06").unwrap(),
-        end_month: None,
-        reason: "测试登记".into(),
-    }
+    let id_number =
+        IdNumber::generate("500103", NaiveDate::from_ymd_opt(1950, 1, 1).unwrap(), seq).unwrap();
+    enrolment(program, id_number, seq, YUZHONG, "2020-06")
 }
 
 /// Three beneficiaries of 渝中区 from 2020-06: 900 + 954 + 1204 = 3058 yuan for June 2020.
@@ -66,6 +50,28 @@ fn setup(db: &Db) -> Vec<NewEnrolment> {
     account(db, "spb-benefits", Role::DistrictAdmin, "500106");
     account(db, "city-benefits", Role::CityAdmin, "50");
     all
+}
+
+/// Uploads a bank's return file from the cycle page as htmx does (multipart, the CSRF header).
+fn upload_return(server: &TestServer, b: &Browser, file_id: i64, bytes: &[u8]) -> TestResponse {
+    let mut body = Vec::new();
+    body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"return.txt\"\r\nContent-Type: text/plain\r\n\r\n");
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap_or_default());
+    let csrf = b.csrf.clone().unwrap_or_default();
+    minzheng_web::testing::request(
+        server.addr,
+        "POST",
+        &format!("/benefits/bank-files/{file_id}/return"),
+        &[
+            ("cookie", &cookie),
+            ("x-csrf-token", &csrf),
+            ("hx-request", "true"),
+            ("content-type", "multipart/form-data; boundary=XyZ"),
+        ],
+        &body,
+    )
 }
 
 fn one<T: minzheng_store::FromValue>(db: &Db, sql: &str) -> T {
@@ -480,26 +486,7 @@ fn release_return_worklist_and_close_over_http() {
             404
         );
 
-        let upload = |b: &Browser, bytes: &[u8]| {
-            let mut body = Vec::new();
-            body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"return.txt\"\r\nContent-Type: text/plain\r\n\r\n");
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(b"\r\n--XyZ--\r\n");
-            let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap_or_default());
-            let csrf = b.csrf.clone().unwrap_or_default();
-            minzheng_web::testing::request(
-                server.addr,
-                "POST",
-                &format!("/benefits/bank-files/{file_id}/return"),
-                &[
-                    ("cookie", &cookie),
-                    ("x-csrf-token", &csrf),
-                    ("hx-request", "true"),
-                    ("content-type", "multipart/form-data; boundary=XyZ"),
-                ],
-                &body,
-            )
-        };
+        let upload = |b: &Browser, bytes: &[u8]| upload_return(&server, b, file_id, bytes);
         let lines: Vec<&[u8]> = file
             .body
             .split(|b| *b == b'\n')
@@ -630,24 +617,7 @@ fn a_refused_return_lists_every_refused_line_on_the_page() {
         for i in 0..60 {
             text.push_str(&format!("D{i:08}\r\n"));
         }
-        let mut body = Vec::new();
-        body.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"return.txt\"\r\nContent-Type: text/plain\r\n\r\n");
-        body.extend_from_slice(text.as_bytes());
-        body.extend_from_slice(b"\r\n--XyZ--\r\n");
-        let cookie = format!("mz_session={}", b.cookie("mz_session").unwrap_or_default());
-        let csrf = b.csrf.clone().unwrap_or_default();
-        let r = minzheng_web::testing::request(
-            server.addr,
-            "POST",
-            &format!("/benefits/bank-files/{file_id}/return"),
-            &[
-                ("cookie", &cookie),
-                ("x-csrf-token", &csrf),
-                ("hx-request", "true"),
-                ("content-type", "multipart/form-data; boundary=XyZ"),
-            ],
-            &body,
-        );
+        let r = upload_return(&server, &b, file_id, text.as_bytes());
         assert_eq!(r.status, 200, "{}: {}", t.label, r.text());
         let answer = r.text();
         assert!(

@@ -13,7 +13,6 @@ use minzheng_benefits::payroll::{self, MonthOutcome};
 use minzheng_benefits::programs::{CareTier, Program};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
-use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 
 fn id(seq: u16) -> IdNumber {
@@ -21,23 +20,7 @@ fn id(seq: u16) -> IdNumber {
 }
 
 fn new(program: Program, seq: u16, community: &str, start: &str) -> NewEnrolment {
-    NewEnrolment {
-        program,
-        id_number: id(seq),
-        name: format!("测试{seq}"),
-        household_id: None,
-        region_code: RegionCode::parse(community).unwrap(),
-        members: 1,
-        counted_income: Fen(0),
-        supplement: Fen(0),
-        care_tier: None,
-        bank_code: "CQRCB".into(),
-        account_kind: "ssc".into(),
-        account_no: format!("6230{seq:012}"),
-        start_month: month(start),
-        end_month: None,
-        reason: "测试登记".into(),
-    }
+    enrolment(program, id(seq), seq, community, start)
 }
 
 fn setup(db: &Db) {

@@ -17,7 +17,6 @@ use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
 use minzheng_kernel::params::ParamSet;
-use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 use minzheng_web::testing::{Browser, TestServer};
 
@@ -34,23 +33,7 @@ fn index(cpi: i64, food: i64, scpi: Option<i64>) -> PriceIndex {
 }
 
 fn new(program: Program, seq: u16, community: &str) -> NewEnrolment {
-    NewEnrolment {
-        program,
-        id_number: id(seq),
-        name: format!("测试{seq}"),
-        household_id: None,
-        region_code: RegionCode::parse(community).unwrap(),
-        members: 1,
-        counted_income: Fen(0),
-        supplement: Fen(0),
-        care_tier: None,
-        bank_code: "CQRCB".into(),
-        account_kind: "ssc".into(),
-        account_no: format!("6230{seq:012}"),
-        start_month: month("2019-01"),
-        end_month: None,
-        reason: "测试登记".into(),
-    }
+    enrolment(program, id(seq), seq, community, "2019-01")
 }
 
 fn setup(db: &Db) {

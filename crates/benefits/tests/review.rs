@@ -16,7 +16,6 @@ use minzheng_benefits::programs::Program;
 use minzheng_benefits::review::{self, Category, Figures, Finding, Outcome};
 use minzheng_kernel::id_number::IdNumber;
 use minzheng_kernel::money::Fen;
-use minzheng_kernel::region::RegionCode;
 use minzheng_store::{Db, params};
 
 /// The district office of 渝中区: enrols, reviews.
@@ -42,21 +41,10 @@ fn household(
     income: i64,
 ) -> NewEnrolment {
     NewEnrolment {
-        program,
-        id_number: id(seq),
         name: format!("复核{seq}"),
-        household_id: None,
-        region_code: RegionCode::parse(community).unwrap(),
         members,
         counted_income: Fen(income),
-        supplement: Fen(0),
-        care_tier: None,
-        bank_code: "CQRCB".into(),
-        account_kind: "ssc".into(),
-        account_no: format!("6230{seq:012}"),
-        start_month: month(start),
-        end_month: None,
-        reason: "测试登记".into(),
+        ..common::enrolment(program, id(seq), seq, community, start)
     }
 }
 

@@ -14,8 +14,6 @@ use minzheng_benefits::enrolments::{self, NewEnrolment};
 use minzheng_benefits::payroll;
 use minzheng_benefits::programs::Program;
 use minzheng_kernel::id_number::IdNumber;
-use minzheng_kernel::money::Fen;
-use minzheng_kernel::region::RegionCode;
 use minzheng_kernel::sheet::unzip;
 use minzheng_store::{Db, params};
 use minzheng_web::testing::{Browser, TestServer};
@@ -24,23 +22,18 @@ use minzheng_web::testing::{Browser, TestServer};
 const JIEFANGBEI: &str = "500103003013";
 
 fn orphan(seq: u16, community: &str) -> NewEnrolment {
+    let id_number =
+        IdNumber::generate("500103", NaiveDate::from_ymd_opt(2012, 1, 1).unwrap(), seq).unwrap();
     NewEnrolment {
-        program: Program::OrphanDispersed,
-        id_number: IdNumber::generate("500103", NaiveDate::from_ymd_opt(2012, 1, 1).unwrap(), seq)
-            .unwrap(),
-        name: format!("孤儿{seq}"),
-        household_id: None,
-        region_code: RegionCode::parse(community).unwrap(),
-        members: 1,
-        counted_income: Fen(0),
-        supplement: Fen(0),
-        care_tier: None,
         bank_code: "ICBC".into(),
         account_kind: "bank".into(),
-        account_no: format!("6222{seq:012}"),
-        start_month: month("2020-06"),
-        end_month: None,
-        reason: "测试登记".into(),
+        ..enrolment(
+            Program::OrphanDispersed,
+            id_number,
+            seq,
+            community,
+            "2020-06",
+        )
     }
 }
 

@@ -3,7 +3,12 @@
 #![allow(dead_code)]
 
 use minzheng_access::{Principal, Role};
+use minzheng_benefits::enrolments::NewEnrolment;
+use minzheng_benefits::programs::Program;
+use minzheng_kernel::id_number::IdNumber;
+use minzheng_kernel::money::Fen;
 use minzheng_kernel::month::Month;
+use minzheng_kernel::region::RegionCode;
 use minzheng_store::Db;
 
 /// The password of every test account.
@@ -55,4 +60,32 @@ pub fn account(db: &Db, username: &str, role: Role, scope: &str) {
         )
     })
     .unwrap();
+}
+
+/// Person `seq` enrolled in `program` in `community` from `start`, paid by CQRCB to a
+/// social-security card: what a test changes field by field.
+pub fn enrolment(
+    program: Program,
+    id_number: IdNumber,
+    seq: u16,
+    community: &str,
+    start: &str,
+) -> NewEnrolment {
+    NewEnrolment {
+        program,
+        id_number,
+        name: format!("测试{seq}"),
+        household_id: None,
+        region_code: RegionCode::parse(community).unwrap(),
+        members: 1,
+        counted_income: Fen(0),
+        supplement: Fen(0),
+        care_tier: None,
+        bank_code: "CQRCB".into(),
+        account_kind: "ssc".into(),
+        account_no: format!("6230{seq:012}"),
+        start_month: month(start),
+        end_month: None,
+        reason: "测试登记".into(),
+    }
 }
