@@ -765,7 +765,11 @@ fn parse_return_line(
             )));
         }
     };
-    if !ok && code.trim().is_empty() {
+    // What the bank writes is kept with the payment's result: bounded, without control characters.
+    let code = crate::fields::text("原因代码", &code).map_err(|e| LineProblem::field(number, e))?;
+    let message =
+        crate::fields::text("银行说明", &message).map_err(|e| LineProblem::field(number, e))?;
+    if !ok && code.is_empty() {
         return Err(bad("失败的明细须有原因代码".into()));
     }
     Ok(ReturnLine {
@@ -774,8 +778,8 @@ fn parse_return_line(
         account_no: fields[4].clone(),
         amount,
         ok,
-        code: code.trim().to_owned(),
-        message,
+        code: code.to_owned(),
+        message: message.to_owned(),
     })
 }
 

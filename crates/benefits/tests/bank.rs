@@ -357,6 +357,25 @@ fn bad_return_files_are_refused_whole_with_line_numbers() {
         ));
         assert!(p[0].reason.contains("处理结果“X”无效"), "{p:?}");
 
+        // The bank's message is kept with the result: a megabyte of it, or a NUL byte, is refused.
+        let p = problems(import(
+            [
+                lines[0].clone(),
+                format!("{},F,2001,{}", lines[1], "忙".repeat(1 << 18)),
+                format!("{},F,2001,系统\0繁忙", lines[2]),
+            ]
+            .join("\r\n"),
+        ));
+        assert_eq!(
+            p.iter().map(|p| (p.line, p.field)).collect::<Vec<_>>(),
+            vec![(2, "银行说明"), (3, "银行说明")],
+            "{p:?}"
+        );
+        assert!(
+            p[0].reason.contains("过长") && p[1].reason.contains("控制字符"),
+            "{p:?}"
+        );
+
         // Nothing was applied: no result, no return, the cycle still released.
         assert!(results(db).is_empty());
         let returns: i64 = db
