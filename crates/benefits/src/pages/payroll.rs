@@ -583,7 +583,7 @@ async fn bank_file_download(
         .header(header::CONTENT_TYPE, content_type)
         .header(
             header::CONTENT_DISPOSITION,
-            content_disposition(&file.file_name),
+            minzheng_ui::download::content_disposition(&file.file_name),
         )
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::from(bytes))
@@ -882,30 +882,6 @@ async fn month_xlsx(
     download(state, staff.principal, Scope::Month(m), Format::Xlsx).await
 }
 
-/// `attachment` with an ASCII fallback name and the real one per RFC 5987 (`filename*`).
-fn content_disposition(name: &str) -> String {
-    // Old clients get the ASCII part (`500103-2020-03.xlsx`); the others read `filename*`.
-    let fallback: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    let fallback = fallback.trim_start_matches(['-', '_', '.']);
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
-            )
-        {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
 /// Checks and audits the export first (so a refusal is a normal error page), then streams the
 /// file from a blocking thread through a small channel: memory stays bounded whatever the size.
 /// What a download exports: one cycle, or a whole month in the user's scope.
@@ -958,7 +934,10 @@ async fn download(
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, format.content_type())
-        .header(header::CONTENT_DISPOSITION, content_disposition(&name))
+        .header(
+            header::CONTENT_DISPOSITION,
+            minzheng_ui::download::content_disposition(&name),
+        )
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::new(body))
         .map_err(|e| WebError::Internal(e.to_string()))
