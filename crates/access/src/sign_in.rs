@@ -57,12 +57,14 @@ pub fn password_sign_in(
                 params![address, since],
             )?
             .get(0)?;
-        let familiar = tx
-            .query_opt(
-                "SELECT 1 FROM sign_in_attempt WHERE address = $1 AND username = $2 AND success = TRUE AND at >= $3 LIMIT 1",
-                params![address, username, now_text(now - FAMILIAR_ADDRESS)],
-            )?
-            .is_some();
+        // Asked only of an address over its limit: most sign-ins never need it.
+        let familiar = f >= ADDRESS_FAILURE_LIMIT
+            && tx
+                .query_opt(
+                    "SELECT 1 FROM sign_in_attempt WHERE address = $1 AND username = $2 AND success = TRUE AND at >= $3 LIMIT 1",
+                    params![address, username, now_text(now - FAMILIAR_ADDRESS)],
+                )?
+                .is_some();
         let a = tx.query_opt(
             "SELECT id, password_hash FROM account WHERE username = $1 AND role <> 'citizen'",
             params![username],

@@ -54,6 +54,13 @@ fn signature(key: &str, target: &str) -> String {
 /// What a message URL's signature covers: its path and every message parameter, in order.
 fn signed_part(uri: &Uri) -> Option<String> {
     let query = uri.query()?;
+    // Most URLs carry no message: nothing to parse on every request.
+    if !MESSAGE_PARAMS
+        .iter()
+        .any(|p| query.contains(&format!("{p}=")))
+    {
+        return None;
+    }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
     let messages: Vec<String> = pairs
         .iter()
